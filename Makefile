@@ -1,0 +1,106 @@
+# Migrant information assistant: `make setup`, `make run`, `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+LANGUAGES := it en fr es ar uk ru sq ro zh bn ur fa tl
+VENV := .venv
+RASA_VENV := .venv-rasa
+PY := $(VENV)/bin/python
+RASA := PYTHONPATH=. $(RASA_VENV)/bin/rasa
+PYBABEL := $(VENV)/bin/pybabel
+
+# Python 3.11 for the app, Python 3.10 for Rasa (Rasa 3.6 needs Python < 3.11).
+find_python = $(firstword $(foreach c,$(1),$(shell command -v $(c) >/dev/null 2>&1 && $(c) -c 'import sys; print(sys.executable)' 2>/dev/null)))
+PYTHON311 ?= $(or $(call find_python,python3.11 $(wildcard $(HOME)/.pyenv/versions/3.11*/bin/python3.11) python3),$(error Python 3.11 not found))
+PYTHON310 ?= $(call find_python,python3.10 $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python3.10) $(wildcard /usr/bin/python3.10))
+
+
+export RASA_PORT ?= 5005
+export ACTION_SERVER_PORT ?= 5055
+export RASA_AUTH_TOKEN ?= $(shell cat var/rasa-auth-token 2>/dev/null)
+
+.PHONY: help setup venv rasa-venv i18n-extract i18n-update i18n-compile db sample-data \
+        nlu-cities train validate run test test-unit test-e2e lint bench clean
+
+help:
+	@echo "make setup   - environments, catalogs, database with sample data, trained model"
+	@echo "make run     - Rasa + action server + app (web chat on http://127.0.0.1:8080/)"
+	@echo "make test    - the whole test suite (SQLite and PostgreSQL)"
+	@echo "make train   - train the Rasa model;  make bench - benchmarks -> docs/benchmarks.md"
+
+setup:
+	@mkdir -p var && start=$$(date +%s) && \
+	$(MAKE) --no-print-directory venv rasa-venv i18n-compile db sample-data nlu-cities train && \
+	echo "$$(( $$(date +%s) - start ))" > var/setup-seconds && \
+	echo "setup done in $$(cat var/setup-seconds) s"
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON311) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+rasa-venv: $(RASA_VENV)/.installed
+$(RASA_VENV)/.installed: rasa_components/requirements.txt
+	@test -n "$(PYTHON310)" || { echo "Python 3.10 is needed for Rasa 3.6 (see README: 'pyenv install 3.10')"; exit 1; }
+	test -x $(RASA_VENV)/bin/python || $(PYTHON310) -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/python -m pip install -q --upgrade pip wheel 'setuptools<70'
+	$(RASA_VENV)/bin/python -m pip install -q -r rasa_components/requirements.txt
+	touch $@
+
+var/rasa-auth-token:
+	@mkdir -p var && $(PY) -c "import secrets; print(secrets.token_urlsafe(32))" > $@
+
+i18n-extract: venv
+	$(PYBABEL) extract -F babel.cfg -k N_ --no-location --sort-output -o locales/messages.pot .
+
+i18n-update: i18n-extract
+	@for lang in $(LANGUAGES); do \
+	  if [ -f locales/$$lang/LC_MESSAGES/messages.po ]; then \
+	    $(PYBABEL) update -i locales/messages.pot -d locales -l $$lang --no-fuzzy-matching; \
+	  else $(PYBABEL) init -i locales/messages.pot -d locales -l $$lang; fi; done
+
+i18n-compile: venv
+	$(PYBABEL) compile -d locales --statistics
+
+db: venv var/rasa-auth-token
+	$(PY) -m bot.kb upgrade
+
+sample-data: db
+	$(PY) -m bot.kb load-sample
+
+nlu-cities: venv
+	$(PY) -m bot.kb export-nlu
+
+train: rasa-venv
+	@mkdir -p var && start=$$(date +%s) && \
+	$(RASA) train --config config.yml --domain domain.yml --data nlu_data --out models --fixed-model-name assistant && \
+	echo "$$(( $$(date +%s) - start ))" > var/train-seconds
+
+validate: rasa-venv
+	$(RASA) data validate --config config.yml --domain domain.yml --data nlu_data --fail-on-warnings
+
+run: var/rasa-auth-token
+	@test -f models/assistant.tar.gz || { echo "no model: run 'make setup' first"; exit 1; }
+	@mkdir -p var
+	$(VENV)/bin/honcho start -f Procfile
+
+test: validate
+	$(PY) -m pytest -q
+
+test-unit:
+	$(PY) -m pytest -q -m "not e2e"
+
+test-e2e:
+	$(PY) -m pytest -q -m e2e
+
+lint:
+	$(VENV)/bin/ruff check bot actions rasa_components tests
+	$(VENV)/bin/mypy
+
+bench:
+	$(PY) -m tests.bench.run --output docs/benchmarks.md
+
+clean:
+	rm -rf var models .pytest_cache

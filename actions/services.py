@@ -1,0 +1,129 @@
+"""Topic answers: the services of the person's city, the city question, nearest places."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from actions.context import (
+    HUMAN,
+    INTENT_TOPICS,
+    knowledge_base,
+    known_city,
+    mentioned_city,
+    metadata,
+)
+from bot.kb.models import City, Topic
+from bot.kb.queries import nearest_city, nearest_services, resolve_city, services_for
+
+NEAREST_LIMIT = 3
+
+
+async def answer_topic(
+    session: AsyncSession, dispatcher: CollectingDispatcher, topic: str, city: City
+) -> list[EventType]:
+    """Send the services for `topic` in `city` and remember the city."""
+    service_topic = Topic.DESK.value if topic == HUMAN else topic
+    services = await services_for(session, city.id, service_topic)
+    dispatcher.utter_message(
+        json_message={
+            "kind": HUMAN if topic == HUMAN else "services",
+            "topic": service_topic,
+            "city": city.slug,
+            "service_ids": [service.id for service in services],
+        }
+    )
+    return [SlotSet("city", city.name), SlotSet("pending_topic", None)]
+
+
+def ask_for_city(dispatcher: CollectingDispatcher, topic: str, *, unknown: bool) -> list[EventType]:
+    dispatcher.utter_message(
+        json_message={"kind": "unknown_city" if unknown else "ask_city", "topic": topic}
+    )
+    return [SlotSet("pending_topic", topic)]
+
+
+async def answer_for_city_in_context(
+    dispatcher: CollectingDispatcher, tracker: Tracker, topic: str
+) -> list[EventType]:
+    """The city named in the message wins; then the known one; else ask for it."""
+    async with knowledge_base().session() as session:
+        named = mentioned_city(tracker)
+        city = await resolve_city(session, named) if named else await known_city(session, tracker)
+        if city is None:
+            return ask_for_city(dispatcher, topic, unknown=named is not None)
+        return await answer_topic(session, dispatcher, topic, city)
+
+
+class ActionAnswerTopic(Action):
+    def name(self) -> str:
+        return "action_answer_topic"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name", "")
+        topic = INTENT_TOPICS.get(intent, Topic.DESK.value)
+        return await answer_for_city_in_context(dispatcher, tracker, topic)
+
+
+class ActionSetCity(Action):
+    """The person said their city: answer the question they asked before, or confirm it."""
+
+    def name(self) -> str:
+        return "action_set_city"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        pending = tracker.get_slot("pending_topic")
+        async with knowledge_base().session() as session:
+            named = mentioned_city(tracker) or tracker.latest_message.get("text") or ""
+            city = await resolve_city(session, named)
+            if city is None:
+                return ask_for_city(dispatcher, pending or "", unknown=True)
+            if pending:
+                return await answer_topic(session, dispatcher, pending, city)
+        dispatcher.utter_message(json_message={"kind": "city_set", "city": city.slug})
+        return [SlotSet("city", city.name)]
+
+
+class ActionNearestServices(Action):
+    """A shared location: the nearest places for the pending topic (or any topic)."""
+
+    def name(self) -> str:
+        return "action_nearest_services"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        location = metadata(tracker).get("location") or {}
+        latitude, longitude = location.get("latitude"), location.get("longitude")
+        if latitude is None or longitude is None:
+            dispatcher.utter_message(json_message={"kind": "not_understood"})
+            return []
+        pending = tracker.get_slot("pending_topic")
+        topic = Topic.DESK.value if pending == HUMAN else pending
+        async with knowledge_base().session() as session:
+            city = await nearest_city(session, float(latitude), float(longitude))
+            nearby = await nearest_services(
+                session, float(latitude), float(longitude), topic, NEAREST_LIMIT
+            )
+        dispatcher.utter_message(
+            json_message={
+                "kind": "nearest",
+                "topic": topic,
+                "city": city.slug if city else None,
+                "items": [
+                    {"id": item.service.id, "distance_m": round(item.distance_m)} for item in nearby
+                ],
+            }
+        )
+        events: list[EventType] = [SlotSet("pending_topic", None)]
+        if city is not None:
+            events.append(SlotSet("city", city.name))
+        return events

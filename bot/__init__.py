@@ -1,0 +1,1 @@
+"""Multilingual information assistant for migrants in Italian cities."""

@@ -1,0 +1,1 @@
+"""Channel adapters: turn what arrives into `Inbound`, render `Outbound` for the channel."""

@@ -1,0 +1,1 @@
+"""Channel-neutral conversation core: knows no Telegram and no web framework."""

@@ -1,0 +1,166 @@
+"""The conversation core: one inbound message in, the messages to show out.
+
+It decides what the app handles itself (commands, pickers, input it cannot read) and
+what goes to Rasa (free text, topic buttons, shared locations), then renders Rasa's
+answers in the user's language.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from bot.core import render
+from bot.core.messages import Inbound, InboundKind, Outbound
+from bot.core.rasa_client import RasaClient, RasaUnavailable
+from bot.core.users import Profile, UserStore
+from bot.i18n import SUPPORTED_LANGUAGES, Catalogs, Localizer, negotiate_language
+
+logger = logging.getLogger(__name__)
+
+TOPIC_INTENTS = {
+    "job": "ask_job_services",
+    "housing": "ask_housing_help",
+    "course": "ask_language_course",
+    "desk": "ask_help_desk",
+}
+CITY_KINDS = frozenset({"services", "city_set", "nearest", "human"})
+
+
+@dataclass(frozen=True)
+class CoreConfig:
+    default_language: str
+    max_text_chars: int
+
+
+class ConversationCore:
+    def __init__(
+        self,
+        config: CoreConfig,
+        users: UserStore,
+        rasa: RasaClient,
+        renderer: render.Renderer,
+        catalogs: Catalogs,
+    ) -> None:
+        self.config = config
+        self._users = users
+        self._rasa = rasa
+        self._renderer = renderer
+        self._catalogs = catalogs
+
+    async def handle(self, inbound: Inbound) -> list[Outbound]:
+        hinted = self.hinted_language(inbound.language_hint)
+        profile = await self._users.get_or_create(inbound.user, inbound.channel, hinted)
+        loc = self._catalogs.localizer(profile.language)
+        match inbound.kind:
+            case InboundKind.BUTTON:
+                return await self._button(inbound.data, profile, loc)
+            case InboundKind.LOCATION:
+                return await self._location(inbound, profile, loc)
+            case InboundKind.VOICE:
+                return render.voice_not_supported(loc)
+            case InboundKind.STICKER:
+                return render.sticker_not_supported(loc)
+            case InboundKind.MEDIA:
+                return render.media_not_supported(loc)
+            case _:
+                return await self._text(inbound.text, profile, loc)
+
+    def hinted_language(self, language_hint: str | None) -> str:
+        return negotiate_language([language_hint], self.config.default_language)
+
+    def localizer(self, language: str) -> Localizer:
+        return self._catalogs.localizer(language)
+
+    async def _command(self, text: str, profile: Profile, loc: Localizer) -> list[Outbound]:
+        command = text.strip().split(maxsplit=1)[0].lstrip("/").split("@")[0].lower()
+        if command == "start":
+            return render.welcome(loc)
+        if command == "menu":
+            return [render.menu_message(loc)]
+        if command == "language":
+            return [render.language_picker(loc)]
+        if command == "city":
+            return render.city_picker(loc, await self._renderer.cities())
+        if command == "help":
+            return render.help_text(loc)
+        return render.unknown_command(loc)
+
+    async def _button(self, data: str, profile: Profile, loc: Localizer) -> list[Outbound]:
+        prefix, _, value = data.partition(":")
+        if prefix == "lang" and value in SUPPORTED_LANGUAGES:
+            await self._users.set_language(profile.pseudonym, value)
+            return render.language_set(self._catalogs.localizer(value))
+        if prefix == "city":
+            city = await self._users.set_city(profile.pseudonym, value)
+            if city is not None:
+                entities = json.dumps({"city": city.name}, ensure_ascii=False)
+                return await self._ask_rasa_intent("inform_city", profile, loc, entities, city.name)
+        if prefix == "t" and value in TOPIC_INTENTS:
+            return await self._ask_rasa_intent(TOPIC_INTENTS[value], profile, loc)
+        if data == "human":
+            return await self._ask_rasa_intent("request_human", profile, loc)
+        if data == "pick:lang":
+            return [render.language_picker(loc)]
+        if data == "pick:city":
+            return render.city_picker(loc, await self._renderer.cities())
+        return [render.menu_message(loc)]  # "menu", or a stale/unknown button
+
+    async def _location(self, inbound: Inbound, profile: Profile, loc: Localizer) -> list[Outbound]:
+        extra = {"location": {"latitude": inbound.latitude, "longitude": inbound.longitude}}
+        return await self._ask_rasa_intent("share_location", profile, loc, extra_metadata=extra)
+
+    async def _text(self, text: str, profile: Profile, loc: Localizer) -> list[Outbound]:
+        if text.lstrip().startswith("/"):
+            return await self._command(text, profile, loc)
+        if not any(char.isalnum() for char in text):
+            return render.sticker_not_supported(loc)
+        notice: list[Outbound] = []
+        if len(text) > self.config.max_text_chars:
+            notice = [render.long_text_notice(loc)]
+            text = text[: self.config.max_text_chars]
+        try:
+            answers = await self._rasa.send_text(profile.pseudonym, text, self._metadata(profile))
+        except RasaUnavailable:
+            logger.exception("Rasa unavailable")
+            return render.temporarily_unavailable(loc)
+        return notice + await self._render_answers(answers, profile, loc)
+
+    async def _ask_rasa_intent(
+        self,
+        intent: str,
+        profile: Profile,
+        loc: Localizer,
+        entities: str = "",
+        city_name: str | None = None,
+        extra_metadata: dict[str, Any] | None = None,
+    ) -> list[Outbound]:
+        metadata = self._metadata(profile) | (extra_metadata or {})
+        if city_name:
+            metadata["city"] = city_name
+        try:
+            answers = await self._rasa.send_intent(profile.pseudonym, intent, metadata, entities)
+        except RasaUnavailable:
+            logger.exception("Rasa unavailable")
+            return render.temporarily_unavailable(loc)
+        return await self._render_answers(answers, profile, loc)
+
+    async def _render_answers(
+        self, answers: list[dict[str, Any]], profile: Profile, loc: Localizer
+    ) -> list[Outbound]:
+        messages: list[Outbound] = []
+        for answer in answers:
+            payload = answer.get("custom")
+            if not isinstance(payload, dict):
+                logger.warning("Rasa sent a response without a custom payload: %s", sorted(answer))
+                continue
+            city = payload.get("city")
+            if payload.get("kind") in CITY_KINDS and city and city != profile.city_slug:
+                await self._users.set_city(profile.pseudonym, city)
+            messages.extend(await self._renderer.render(loc, payload))
+        return messages or [render.menu_message(loc)]
+
+    def _metadata(self, profile: Profile) -> dict[str, Any]:
+        return {"language": profile.language, "city": profile.city_name}

@@ -1,0 +1,62 @@
+"""Talks to the Rasa server over its REST channel, on loopback."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import aiohttp
+
+logger = logging.getLogger(__name__)
+
+INTENT_PREFIX = "/"
+
+
+class RasaUnavailable(RuntimeError):
+    """Rasa did not answer (down, starting, timed out, or errored)."""
+
+
+class RasaClient:
+    def __init__(self, base_url: str, timeout_seconds: float) -> None:
+        self._url = base_url.rstrip("/") + "/webhooks/rest/webhook"
+        self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
+        self._session: aiohttp.ClientSession | None = None
+
+    async def start(self) -> None:
+        self._session = aiohttp.ClientSession(timeout=self._timeout)
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    async def send_text(
+        self, sender: str, text: str, metadata: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """A user's own words: never interpreted as an `/intent{...}` shortcut."""
+        return await self._post(sender, as_user_text(text), metadata)
+
+    async def send_intent(
+        self, sender: str, intent: str, metadata: dict[str, Any], entities: str = ""
+    ) -> list[dict[str, Any]]:
+        """A trusted intent chosen by the app (a button, a shared location)."""
+        return await self._post(sender, f"{INTENT_PREFIX}{intent}{entities}", metadata)
+
+    async def _post(self, sender: str, message: str, metadata: dict[str, Any]) -> list[Any]:
+        if self._session is None:
+            raise RuntimeError("RasaClient.start() was not called")
+        body = {"sender": sender, "message": message, "metadata": metadata}
+        try:
+            async with self._session.post(self._url, json=body) as response:
+                if response.status != 200:
+                    raise RasaUnavailable(f"Rasa answered HTTP {response.status}")
+                return list(await response.json())
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise RasaUnavailable(str(error)) from error
+
+
+def as_user_text(text: str) -> str:
+    """Text that Rasa will run through NLU: it cannot start with the intent prefix."""
+    cleaned = text.strip()
+    while cleaned.startswith(INTENT_PREFIX):
+        cleaned = cleaned[len(INTENT_PREFIX) :].lstrip()
+    return cleaned

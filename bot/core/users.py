@@ -1,0 +1,63 @@
+"""The app's memory of each person: language and city, by pseudonym."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from bot.kb.db import Database
+from bot.kb.models import BotUser, City
+
+
+@dataclass(frozen=True)
+class Profile:
+    pseudonym: str
+    language: str
+    language_chosen: bool
+    city_slug: str | None
+    city_name: str | None  # Italian name, as Rasa and the actions know it
+    is_new: bool = False
+
+
+class UserStore:
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    async def get_or_create(self, pseudonym: str, channel: str, language: str) -> Profile:
+        async with self._database.session() as session:
+            user = await session.get(BotUser, pseudonym, options=[selectinload(BotUser.city)])
+            if user is not None:
+                return _profile(user)
+            user = BotUser(pseudonym=pseudonym, channel=channel, language=language)
+            session.add(user)
+            await session.commit()
+            return Profile(pseudonym, language, False, None, None, is_new=True)
+
+    async def set_language(self, pseudonym: str, language: str) -> None:
+        async with self._database.session() as session:
+            user = await session.get(BotUser, pseudonym)
+            if user is not None:
+                user.language = language
+                user.language_chosen = True
+                await session.commit()
+
+    async def set_city(self, pseudonym: str, city_slug: str) -> City | None:
+        async with self._database.session() as session:
+            user = await session.get(BotUser, pseudonym)
+            city = await session.scalar(select(City).where(City.slug == city_slug))
+            if user is not None and city is not None:
+                user.city_id = city.id
+                await session.commit()
+            return city
+
+
+def _profile(user: BotUser) -> Profile:
+    return Profile(
+        pseudonym=user.pseudonym,
+        language=user.language,
+        language_chosen=user.language_chosen,
+        city_slug=user.city.slug if user.city else None,
+        city_name=user.city.name if user.city else None,
+    )

@@ -1,0 +1,1 @@
+"""Knowledge base: cities, services/desks and their texts per language (Italian is the source)."""

@@ -1,0 +1,78 @@
+"""One typed settings object, built once at start-up from the environment (and `.env`).
+
+Nothing in the project reads the environment at import time: `load_settings()` is called
+by each entry point (`bot.main`, the action server's first use of the knowledge base,
+the command-line tools) and the result is passed on.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'assistant.db'}"
+
+
+class Settings(BaseSettings):
+    """Runtime configuration. Every field is documented in `.env.example`."""
+
+    model_config = SettingsConfigDict(
+        env_file=PROJECT_ROOT / ".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_api_file_url: str = "https://api.telegram.org/file/bot"
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_poll_interval: float = 0.0
+
+    database_url: str = DEFAULT_DATABASE_URL
+
+    web_host: str = "127.0.0.1"
+    web_port: int = 8080
+
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_auth_token: SecretStr = SecretStr("change-me-rasa-token")
+    rasa_timeout_seconds: float = 15.0
+
+    pseudonym_key: SecretStr | None = None
+    pseudonym_key_file: Path = PROJECT_ROOT / "var" / "pseudonym.key"
+
+    default_language: str = "it"
+    max_text_chars: int = Field(default=1000, ge=100, le=4000)
+    log_level: str = "INFO"
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return self.telegram_bot_token is not None and bool(
+            self.telegram_bot_token.get_secret_value()
+        )
+
+    @property
+    def sync_database_url(self) -> str:
+        """The same database for synchronous tools (Alembic, the sample-data loader)."""
+        return to_sync_url(self.database_url)
+
+
+def to_sync_url(url: str) -> str:
+    return url.replace("+aiosqlite", "").replace("+asyncpg", "+psycopg2")
+
+
+def to_async_url(url: str) -> str:
+    if url.startswith("sqlite:"):
+        return url.replace("sqlite:", "sqlite+aiosqlite:", 1)
+    if url.startswith(("postgresql:", "postgres:")):
+        return "postgresql+asyncpg:" + url.split(":", 1)[1]
+    if url.startswith("postgresql+psycopg2:"):
+        return url.replace("postgresql+psycopg2:", "postgresql+asyncpg:", 1)
+    return url
+
+
+def load_settings(**overrides: object) -> Settings:
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    settings.database_url = to_async_url(settings.database_url)
+    return settings

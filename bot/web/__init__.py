@@ -1,0 +1,1 @@
+"""The app's web server: web chat, Telegram webhook, health check."""

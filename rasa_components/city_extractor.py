@@ -1,0 +1,121 @@
+"""City entity extractor: every spelling of every partner city, normalised to its Italian name.
+
+Trained from the city synonyms and lookup table that `python -m bot.kb export-nlu`
+generates from the knowledge base (and from the city annotations of the examples), it
+finds names in any script with `Gazetteer` (glued Arabic prefixes, Cyrillic case endings,
+Chinese without spaces) and sets the entity value to the Italian name ("в Генуї" → Genova).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from rasa_components.gazetteer import Gazetteer
+
+NAMES_FILE = "city_names.json"
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True
+)
+class CityExtractor(GraphComponent, EntityExtractorMixin):
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"entity": "city"}
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        names: dict[str, str] | None = None,
+    ) -> None:
+        self._config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self._names = names or {}
+        self._gazetteer = Gazetteer(self._names)
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> CityExtractor:
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        self._names = names_from_training_data(training_data, self._config["entity"])
+        self._gazetteer = Gazetteer(self._names)
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / NAMES_FILE).write_text(
+                json.dumps(self._names, ensure_ascii=False), encoding="utf-8"
+            )
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> CityExtractor:
+        try:
+            with model_storage.read_from(resource) as directory:
+                names = json.loads((directory / NAMES_FILE).read_text(encoding="utf-8"))
+        except (ValueError, FileNotFoundError):
+            names = {}
+        return cls(config, model_storage, resource, names)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            entities = [
+                {
+                    "entity": self._config["entity"],
+                    "start": match.start,
+                    "end": match.end,
+                    "value": match.value,
+                    "confidence_entity": 1.0,
+                }
+                for match in self._gazetteer.find(message.get(TEXT) or "")
+            ]
+            message.set(
+                ENTITIES,
+                message.get(ENTITIES, []) + self.add_extractor_name(entities),
+                add_to_output=True,
+            )
+        return messages
+
+
+def names_from_training_data(training_data: TrainingData, entity: str) -> dict[str, str]:
+    """Spelling → canonical value, from the lookup table, synonyms and annotations."""
+    canonical = set(
+        next(
+            (t["elements"] for t in training_data.lookup_tables if t["name"] == entity), []
+        )
+    )
+    names = {value: value for value in canonical}
+    for spelling, value in training_data.entity_synonyms.items():
+        if value in canonical:
+            names.setdefault(spelling, value)
+    for example in training_data.entity_examples:
+        for annotated in example.get(ENTITIES, []):
+            value = annotated.get("value")
+            if annotated.get("entity") == entity and value in canonical:
+                text = example.get(TEXT)[annotated["start"] : annotated["end"]]
+                names.setdefault(text, value)
+    return names

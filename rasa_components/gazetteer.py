@@ -1,0 +1,139 @@
+"""Find known names (cities and their exonyms, in any script) in free text.
+
+Matching is done on folded text (see `normalize`), on word boundaries, with three
+script-specific allowances:
+- Han: no word boundaries exist, so names match anywhere;
+- Arabic script: one-letter prefixes glued to the word (و ف ب ل ك, optionally + ال);
+- Cyrillic: case endings (up to three letters) after the listed form, so "Мілан" also
+  finds "Мілані" and "Міланом".
+Longest matches win; matches never overlap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from rasa_components.normalize import (
+    fold,
+    fold_with_offsets,
+    is_arabic_script,
+    is_cyrillic,
+    is_han,
+    is_word_char,
+)
+
+ARABIC_GLUED_PREFIXES = ("وب", "ول", "فب", "فل", "و", "ف", "ب", "ل", "ك")
+ARABIC_ARTICLE = "ال"
+CYRILLIC_MAX_ENDING = 3
+MIN_NAME_LENGTH = 2
+
+
+@dataclass(frozen=True)
+class NameMatch:
+    start: int  # offsets in the original text
+    end: int
+    text: str
+    value: str
+
+
+class Gazetteer:
+    """Names (any spelling) mapped to canonical values."""
+
+    def __init__(self, names: Mapping[str, str]) -> None:
+        self._values: dict[str, str] = {}
+        for name, value in names.items():
+            key = fold(name).strip()
+            if len(key) >= MIN_NAME_LENGTH:
+                self._values.setdefault(key, value)
+        # longest first, so that "San Salvario" beats "San"
+        self._keys = sorted(self._values, key=len, reverse=True)
+
+    @classmethod
+    def from_pairs(cls, pairs: Iterable[tuple[str, str]]) -> Gazetteer:
+        return cls(dict(pairs))
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    @property
+    def values(self) -> set[str]:
+        return set(self._values.values())
+
+    def find(self, text: str) -> list[NameMatch]:
+        folded, offsets = fold_with_offsets(text)
+        taken = [False] * len(folded)
+        matches: list[NameMatch] = []
+        for key in self._keys:
+            for start, end in _occurrences(folded, key):
+                if any(taken[start:end]):
+                    continue
+                for i in range(start, end):
+                    taken[i] = True
+                original_start, original_end = offsets[start], offsets[end - 1] + 1
+                matches.append(
+                    NameMatch(
+                        start=original_start,
+                        end=original_end,
+                        text=text[original_start:original_end],
+                        value=self._values[key],
+                    )
+                )
+        return sorted(matches, key=lambda match: match.start)
+
+    def first_value(self, text: str) -> str | None:
+        matches = self.find(text)
+        return matches[0].value if matches else None
+
+
+def _occurrences(folded: str, key: str) -> Iterable[tuple[int, int]]:
+    """(start, end) in `folded` of each acceptable occurrence of `key`, whole word."""
+    position = folded.find(key)
+    while position != -1:
+        span = _accept(folded, key, position)
+        if span is not None:
+            yield span
+        position = folded.find(key, position + 1)
+
+
+def _accept(folded: str, key: str, position: int) -> tuple[int, int] | None:
+    end = position + len(key)
+    if is_han(key[0]):
+        return position, end
+    start = _word_start(folded, key, position)
+    if start is None:
+        return None
+    end = _word_end(folded, key, end)
+    if end is None:
+        return None
+    return start, end
+
+
+def _word_start(folded: str, key: str, position: int) -> int | None:
+    if position == 0 or not is_word_char(folded[position - 1]):
+        return position
+    if not is_arabic_script(key[0]):
+        return None
+    word_start = position
+    while word_start > 0 and is_word_char(folded[word_start - 1]):
+        word_start -= 1
+    prefix = folded[word_start:position]
+    bare = prefix[: -len(ARABIC_ARTICLE)] if prefix.endswith(ARABIC_ARTICLE) else prefix
+    if bare == "" or bare in ARABIC_GLUED_PREFIXES:
+        return word_start
+    return None
+
+
+def _word_end(folded: str, key: str, end: int) -> int | None:
+    if end == len(folded) or not is_word_char(folded[end]):
+        return end
+    if not is_cyrillic(key[-1]):
+        return None
+    ending_end = end
+    while ending_end < len(folded) and is_word_char(folded[ending_end]):
+        ending_end += 1
+    if ending_end - end <= CYRILLIC_MAX_ENDING and all(
+        is_cyrillic(c) for c in folded[end:ending_end]
+    ):
+        return ending_end
+    return None

@@ -1,0 +1,94 @@
+"""A tokenizer for a model that mixes scripts: whitespace rules, plus jieba for Chinese.
+
+Rasa's `WhitespaceTokenizer` turns a Chinese clause into a single token in a mixed
+model (RasaHQ/rasa#6752) and `JiebaTokenizer` only accepts `language: zh`. This
+tokenizer keeps whitespace tokenization for every script and segments each run of Han
+characters with jieba, keeping character offsets exact.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.tokenizers.tokenizer import Token
+from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+from rasa.shared.nlu.training_data.message import Message
+
+HAN_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False
+)
+class MultiScriptTokenizer(WhitespaceTokenizer):
+    """Whitespace tokenization for all scripts; Han runs segmented into words by jieba."""
+
+    @staticmethod
+    def not_supported_languages() -> list[str] | None:
+        return None
+
+    @staticmethod
+    def required_packages() -> list[str]:
+        return ["jieba"]
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> MultiScriptTokenizer:
+        return cls(config)
+
+    def tokenize(self, message: Message, attribute: str) -> list[Token]:
+        tokens = super().tokenize(message, attribute)
+        result: list[Token] = []
+        for token in tokens:
+            if HAN_RUN.search(token.text):
+                result.extend(split_han(token))
+            else:
+                result.append(token)
+        return result
+
+
+def split_han(token: Token) -> list[Token]:
+    """Split one token at Han runs, each run segmented into words by jieba."""
+    pieces: list[Token] = []
+    position = 0
+    for run in HAN_RUN.finditer(token.text):
+        if run.start() > position:
+            pieces.append(_piece(token, position, run.start()))
+        offset = run.start()
+        for word in _jieba().cut(run.group(), HMM=True):
+            pieces.append(_piece(token, offset, offset + len(word)))
+            offset += len(word)
+        position = run.end()
+    if position < len(token.text):
+        pieces.append(_piece(token, position, len(token.text)))
+    return pieces
+
+
+def _piece(token: Token, start: int, end: int) -> Token:
+    return Token(token.text[start:end], token.start + start, token.start + end)
+
+
+_JIEBA: Any = None
+
+
+def _jieba() -> Any:
+    """jieba, imported and initialised on first use (it loads a 5 MB dictionary)."""
+    global _JIEBA
+    if _JIEBA is None:
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        jieba.initialize()
+        _JIEBA = jieba
+    return _JIEBA
