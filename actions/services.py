@@ -103,8 +103,8 @@ class ActionNearestServices(Action):
     ) -> list[EventType]:
         location = metadata(tracker).get("location") or {}
         latitude, longitude = location.get("latitude"), location.get("longitude")
-        if latitude is None or longitude is None:
-            dispatcher.utter_message(json_message={"kind": "not_understood"})
+        if latitude is None or longitude is None:  # asked in words: ask for the location
+            dispatcher.utter_message(json_message={"kind": "ask_location"})
             return []
         pending = tracker.get_slot("pending_topic")
         topic = Topic.DESK.value if pending == HUMAN else pending

@@ -43,7 +43,8 @@ def negotiate_language(
 ) -> str:
     """The best supported language for IETF tags such as Telegram's `language_code`."""
     tags = [tag.replace("_", "-") for tag in preferences if tag]
-    return Locale.negotiate(tags, list(supported), sep="-") or default
+    negotiated = Locale.negotiate(tags, list(supported), sep="-")
+    return str(negotiated) if negotiated else default
 
 
 def language_name(language: str) -> str:

@@ -47,6 +47,10 @@ class MultiScriptTokenizer(WhitespaceTokenizer):
     ) -> MultiScriptTokenizer:
         return cls(config)
 
+    def remove_emoji(self, text: str) -> str:
+        """Rasa's emoji pattern also matches Han characters: never drop Chinese words."""
+        return text if HAN_RUN.search(text) else super().remove_emoji(text)
+
     def tokenize(self, message: Message, attribute: str) -> list[Token]:
         tokens = super().tokenize(message, attribute)
         result: list[Token] = []

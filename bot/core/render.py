@@ -235,6 +235,13 @@ class Renderer:
     async def _render_ask_city(self, loc: Localizer, _: dict[str, Any]) -> list[Outbound]:
         return city_picker(loc, await self.cities())
 
+    async def _render_ask_location(self, loc: Localizer, _: dict[str, Any]) -> list[Outbound]:
+        return [Outbound(
+            text=esc(loc.gettext("To find the places nearest to you, share your location with the button below.")),
+            request_location=True,
+            location_button_label="📍 " + loc.gettext("Share my location"),
+        )]  # fmt: skip
+
     async def _render_unknown_city(self, loc: Localizer, _: dict[str, Any]) -> list[Outbound]:
         intro = loc.gettext(
             "Sorry, I do not have information about that city yet. These are the cities I know: "
@@ -343,21 +350,25 @@ def service_card(loc: Localizer, service: Service) -> str:
     lines.append("")
     if service.address:
         lines.append(f"📍 {esc(loc.isolate(service.address))}")
-    lines.append(f"🕒 {esc(loc.gettext('Opening hours'))}:")
+    hours_label = loc.gettext("Opening hours")
+    lines.append(f"🕒 {esc(hours_label)}:")
     lines.extend(f"   {esc(line)}" for line in opening_hours_lines(loc, service))
     for icon, value in (("📞", service.phone), ("✉️", service.email), ("🌐", service.website)):
         if value:
             lines.append(f"{icon} {esc(loc.isolate(value))}")
     if service.languages_spoken:
         names = ", ".join(loc.language_in_my_language(code) for code in service.languages_spoken)
-        lines.append(f"🗣 {esc(loc.gettext('Languages spoken'))}: {esc(names)}")
+        spoken_label = loc.gettext("Languages spoken")
+        lines.append(f"🗣 {esc(spoken_label)}: {esc(names)}")
     if text and text.documents:
-        lines.append(f"📄 {esc(loc.gettext('What to bring'))}:")
+        bring_label = loc.gettext("What to bring")
+        lines.append(f"📄 {esc(bring_label)}:")
         lines.extend(f"   • {esc(document)}" for document in text.documents)
     if text and text.notes:
         lines.append(f"ℹ️ {esc(text.notes)}")
     if service.is_sample:
-        lines.append(f"<i>⚠️ {esc(loc.gettext('Sample information, not yet checked by the desk staff.'))}</i>")
+        sample_notice = loc.gettext("Sample information, not yet checked by the desk staff.")
+        lines.append(f"<i>⚠️ {esc(sample_notice)}</i>")
     return "\n".join(lines)
 
 

@@ -16,7 +16,6 @@ from typing import Any
 from ruamel.yaml import YAML
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from bot.kb.models import City, CityName, OpeningHours, Service, ServiceText, Topic
 
@@ -74,9 +73,7 @@ async def _existing_city(session: AsyncSession, slug: str) -> City:
 
 
 async def _upsert_city(session: AsyncSession, entry: dict[str, Any]) -> City:
-    city = await session.scalar(
-        select(City).options(selectinload(City.names)).where(City.slug == entry["slug"])
-    )
+    city = await session.scalar(select(City).where(City.slug == entry["slug"]))
     if city is None:
         city = City(slug=entry["slug"])
         session.add(city)
@@ -84,22 +81,28 @@ async def _upsert_city(session: AsyncSession, entry: dict[str, Any]) -> City:
     city.region = entry.get("region", "")
     city.latitude = float(entry["lat"])
     city.longitude = float(entry["lon"])
-    city.names = _city_names(entry)
+    await session.flush()
+    await session.execute(delete(CityName).where(CityName.city_id == city.id))
+    session.add_all(_city_names(entry, city.id))
     return city
 
 
-def _city_names(entry: dict[str, Any]) -> list[CityName]:
+def _city_names(entry: dict[str, Any], city_id: int) -> list[CityName]:
     names: list[CityName] = []
     seen: set[tuple[str | None, str]] = set()
     for language, variants in (entry.get("names") or {}).items():
         for position, variant in enumerate(variants):
             if (language, variant) not in seen:
                 seen.add((language, variant))
-                names.append(CityName(language=language, name=variant, is_primary=position == 0))
+                names.append(
+                    CityName(
+                        city_id=city_id, language=language, name=variant, is_primary=position == 0
+                    )
+                )
     for variant in entry.get("exonyms") or []:
         if (None, variant) not in seen:
             seen.add((None, variant))
-            names.append(CityName(language=None, name=variant, is_primary=False))
+            names.append(CityName(city_id=city_id, language=None, name=variant, is_primary=False))
     return names
 
 

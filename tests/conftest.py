@@ -1,0 +1,143 @@
+"""Fixtures. The end-to-end stack (real Rasa, real action server, real database, the real
+bot against a Bot API double) starts once per database backend and is shared by the tests."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+from aiohttp import web
+
+from bot.kb.db import Database
+from bot.settings import Settings, load_settings
+from bot.web.app import create_app
+from tests.support import processes
+from tests.support.databases import postgres_database, sqlite_database
+from tests.support.telegram_double import (
+    GROUP_CHAT_ID,
+    TOKEN,
+    BotApiDouble,
+    BotCall,
+    TelegramUser,
+)
+
+DATABASE_BACKENDS = ("sqlite", "postgresql")
+_user_ids = itertools.count(100_001)
+
+
+@pytest.fixture(scope="session")
+def rasa(tmp_path_factory: pytest.TempPathFactory) -> Iterator[processes.RasaServer]:
+    if not processes.MODEL.exists():
+        pytest.fail("no trained model: run `make train` (or `make setup`) first")
+    with processes.rasa_server(tmp_path_factory.mktemp("rasa")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session", params=DATABASE_BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if request.param == "sqlite":
+        context = sqlite_database(tmp_path_factory.mktemp("sqlite"))
+    else:
+        context = postgres_database()
+    with context as url:
+        processes.prepare_database(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def action_server(rasa: processes.RasaServer, database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    log = tmp_path_factory.mktemp("actions") / "actions.log"
+    with processes.action_server(rasa.action_port, database_url, log):
+        yield
+
+
+@pytest.fixture(scope="session")
+async def telegram_double() -> AsyncIterator[BotApiDouble]:
+    double = BotApiDouble()
+    await double.start()
+    yield double
+    await double.stop()
+
+
+@dataclass
+class Stack:
+    settings: Settings
+    telegram: BotApiDouble
+    web_url: str
+    database: Database
+
+
+@pytest.fixture(scope="session")
+async def stack(
+    rasa: processes.RasaServer,
+    action_server: None,
+    database_url: str,
+    telegram_double: BotApiDouble,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[Stack]:
+    web_port = processes.free_port()
+    settings = load_settings(
+        database_url=database_url,
+        telegram_bot_token=TOKEN,
+        telegram_api_base_url=telegram_double.base_url,
+        telegram_api_file_url=telegram_double.file_url,
+        rasa_url=rasa.url,
+        rasa_auth_token=rasa.token,
+        web_port=web_port,
+        pseudonym_key=f"test-pseudonym-key-{database_url}",
+        pseudonym_key_file=tmp_path_factory.mktemp("keys") / "pseudonym.key",
+    )
+    runner = web.AppRunner(create_app(settings), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", web_port).start()
+    database = Database(database_url)
+    yield Stack(settings, telegram_double, f"http://127.0.0.1:{web_port}", database)
+    await database.dispose()
+    await runner.cleanup()
+
+
+class Chat:
+    """A person talking to the bot through the Bot API double."""
+
+    def __init__(self, telegram: BotApiDouble, language_code: str | None) -> None:
+        self.telegram = telegram
+        self.user = TelegramUser(id=next(_user_ids), language_code=language_code)
+
+    async def _exchange(self, push: Callable[[], object], chat_id: int | None = None) -> list[BotCall]:
+        chat_id = self.user.id if chat_id is None else chat_id
+        before = len(self.telegram.sent_to(chat_id))
+        push()
+        return await self.telegram.replies(chat_id, before)
+
+    async def say(self, text: str) -> list[BotCall]:
+        return await self._exchange(lambda: self.telegram.send_text(self.user, text))
+
+    async def edit(self, text: str) -> list[BotCall]:
+        return await self._exchange(lambda: self.telegram.edit_text(self.user, text))
+
+    async def press(self, callback_data: str) -> list[BotCall]:
+        return await self._exchange(lambda: self.telegram.press(self.user, callback_data))
+
+    async def share_location(self, latitude: float, longitude: float) -> list[BotCall]:
+        return await self._exchange(
+            lambda: self.telegram.send_location(self.user, latitude, longitude)
+        )
+
+    async def send_media(self, kind: str) -> list[BotCall]:
+        return await self._exchange(lambda: self.telegram.send_media(self.user, kind))
+
+    async def say_in_group(self, text: str) -> list[BotCall]:
+        return await self._exchange(
+            lambda: self.telegram.send_group_text(self.user, text), chat_id=GROUP_CHAT_ID
+        )
+
+
+@pytest.fixture
+def chat_factory(stack: Stack):  # type: ignore[no-untyped-def]
+    def make(language_code: str | None = "en") -> Chat:
+        return Chat(stack.telegram, language_code)
+
+    return make
+

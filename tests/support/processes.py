@@ -1,0 +1,97 @@
+"""Start the real services of the product as subprocesses, on free loopback ports."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
+MODEL = ROOT / "models" / "assistant.tar.gz"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float, log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} exited early:\n{log.read_text()[-4000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(f"{url} not up after {timeout} s:\n{log.read_text()[-4000:]}")
+
+
+@contextmanager
+def running(
+    command: list[str], env: dict[str, str], ready_url: str, log: Path, timeout: float
+) -> Iterator[subprocess.Popen[bytes]]:
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT
+        )
+        try:
+            wait_for_http(ready_url, process, timeout, log)
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@dataclass(frozen=True)
+class RasaServer:
+    url: str
+    token: str
+    action_port: int
+
+
+@contextmanager
+def rasa_server(workdir: Path, token: str = "test-rasa-token") -> Iterator[RasaServer]:
+    port, action_port = free_port(), free_port()
+    endpoints = workdir / "endpoints.yml"
+    endpoints.write_text(
+        f"action_endpoint:\n  url: http://127.0.0.1:{action_port}/webhook\n"
+        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'tracker.db'}\n"
+    )
+    command = [
+        str(RASA_BIN), "run", "--enable-api", "--auth-token", token,
+        "--interface", "127.0.0.1", "--port", str(port),
+        "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml"),
+        "--model", str(MODEL),
+    ]  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    with running(command, {"PYTHONPATH": str(ROOT)}, url + "/", workdir / "rasa.log", 240):
+        yield RasaServer(url, token, action_port)
+
+
+@contextmanager
+def action_server(port: int, database_url: str, log: Path) -> Iterator[None]:
+    command = [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
+    env = {"DATABASE_URL": database_url, "SANIC_HOST": "127.0.0.1"}
+    with running(command, env, f"http://127.0.0.1:{port}/health", log, 60):
+        yield
+
+
+def prepare_database(database_url: str) -> None:
+    """Migrate and load the sample data with the documented commands."""
+    env = {**os.environ, "DATABASE_URL": database_url}
+    for args in (["upgrade"], ["load-sample"]):
+        subprocess.run([sys.executable, "-m", "bot.kb", *args], cwd=ROOT, env=env, check=True)
