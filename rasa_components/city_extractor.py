@@ -4,6 +4,11 @@ Trained from the city synonyms and lookup table that `python -m bot.kb export-nl
 generates from the knowledge base (and from the city annotations of the examples), it
 finds names in any script with `Gazetteer` (glued Arabic prefixes, Cyrillic case endings,
 Chinese without spaces) and sets the entity value to the Italian name ("в Генуї" → Genova).
+
+It runs before the featurizers and masks city tokens (their lemma becomes `citytoken`,
+which the count featurizers use), in training data and in live messages alike, so that
+the intent classifier learns "a city is named here" rather than which city: otherwise
+"a room in Milan" leans towards `inform_city` just because "Milan" is a city.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -23,10 +29,15 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa_components.gazetteer import Gazetteer
 
 NAMES_FILE = "city_names.json"
+CITY_TOKEN = "citytoken"
 
 
 @DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True
+    [
+        DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR,
+        DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER,
+    ],
+    is_trainable=True,
 )
 class CityExtractor(GraphComponent, EntityExtractorMixin):
     @staticmethod
@@ -93,12 +104,31 @@ class CityExtractor(GraphComponent, EntityExtractorMixin):
                 }
                 for match in self._gazetteer.find(message.get(TEXT) or "")
             ]
+            mask_tokens(message, [(e["start"], e["end"]) for e in entities])
             message.set(
                 ENTITIES,
                 message.get(ENTITIES, []) + self.add_extractor_name(entities),
                 add_to_output=True,
             )
         return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Mask annotated and recognised cities in the examples the classifier learns from."""
+        for example in training_data.training_examples:
+            spans = [
+                (entity["start"], entity["end"])
+                for entity in example.get(ENTITIES, [])
+                if entity.get("entity") == self._config["entity"]
+            ]
+            spans += [(m.start, m.end) for m in self._gazetteer.find(example.get(TEXT) or "")]
+            mask_tokens(example, spans)
+        return training_data
+
+
+def mask_tokens(message: Message, spans: list[tuple[int, int]]) -> None:
+    for token in message.get(TOKENS_NAMES[TEXT]) or []:
+        if any(token.start < end and start < token.end for start, end in spans):
+            token.lemma = CITY_TOKEN
 
 
 def names_from_training_data(training_data: TrainingData, entity: str) -> dict[str, str]:
