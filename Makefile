@@ -42,11 +42,11 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 rasa-venv: $(RASA_VENV)/.installed
-$(RASA_VENV)/.installed: rasa_components/requirements.txt
+$(RASA_VENV)/.installed: rasa_components/requirements.txt rasa_components/requirements-test.txt
 	@test -n "$(PYTHON310)" || { echo "Python 3.10 is needed for Rasa 3.6 (see README: 'pyenv install 3.10')"; exit 1; }
 	test -x $(RASA_VENV)/bin/python || $(PYTHON310) -m venv $(RASA_VENV)
 	$(RASA_VENV)/bin/python -m pip install -q --upgrade pip wheel 'setuptools<70'
-	$(RASA_VENV)/bin/python -m pip install -q -r rasa_components/requirements.txt
+	$(RASA_VENV)/bin/python -m pip install -q -r rasa_components/requirements.txt -r rasa_components/requirements-test.txt
 	touch $@
 
 var/rasa-auth-token:
@@ -87,6 +87,7 @@ run: var/rasa-auth-token
 	$(VENV)/bin/honcho start -f Procfile
 
 test: validate
+	PYTHONPATH=. $(RASA_VENV)/bin/python -m pytest --noconftest -q -p no:cacheprovider tests/rasa_components
 	$(PY) -m pytest -q
 
 test-unit:

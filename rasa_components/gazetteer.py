@@ -4,8 +4,8 @@ Matching is done on folded text (see `normalize`), on word boundaries, with thre
 script-specific allowances:
 - Han: no word boundaries exist, so names match anywhere;
 - Arabic script: one-letter prefixes glued to the word (و ف ب ل ك, optionally + ال);
-- Cyrillic: case endings (up to three letters) after the listed form, so "Мілан" also
-  finds "Мілані" and "Міланом".
+- Cyrillic and Bengali: case endings (up to three letters) after the listed form, so
+  "Мілан" also finds "Мілані" and "Міланом", and "মিলান" finds "মিলানে".
 Longest matches win; matches never overlap.
 """
 
@@ -18,6 +18,7 @@ from rasa_components.normalize import (
     fold,
     fold_with_offsets,
     is_arabic_script,
+    is_bengali,
     is_cyrillic,
     is_han,
     is_word_char,
@@ -25,7 +26,7 @@ from rasa_components.normalize import (
 
 ARABIC_GLUED_PREFIXES = ("وب", "ول", "فب", "فل", "و", "ف", "ب", "ل", "ك")
 ARABIC_ARTICLE = "ال"
-CYRILLIC_MAX_ENDING = 3
+MAX_ENDING = 3
 MIN_NAME_LENGTH = 2
 
 
@@ -127,13 +128,12 @@ def _word_start(folded: str, key: str, position: int) -> int | None:
 def _word_end(folded: str, key: str, end: int) -> int | None:
     if end == len(folded) or not is_word_char(folded[end]):
         return end
-    if not is_cyrillic(key[-1]):
+    same_script = next((test for test in (is_cyrillic, is_bengali) if test(key[-1])), None)
+    if same_script is None:
         return None
     ending_end = end
     while ending_end < len(folded) and is_word_char(folded[ending_end]):
         ending_end += 1
-    if ending_end - end <= CYRILLIC_MAX_ENDING and all(
-        is_cyrillic(c) for c in folded[end:ending_end]
-    ):
+    if ending_end - end <= MAX_ENDING and all(same_script(c) for c in folded[end:ending_end]):
         return ending_end
     return None

@@ -61,5 +61,9 @@ def is_cyrillic(char: str) -> bool:
     return "\u0400" <= char <= "\u04ff"
 
 
+def is_bengali(char: str) -> bool:
+    return "\u0980" <= char <= "\u09ff"
+
+
 def is_word_char(char: str) -> bool:
     return char.isalnum() or unicodedata.category(char) in ("Mn", "Mc")

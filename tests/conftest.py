@@ -24,6 +24,8 @@ from tests.support.telegram_double import (
 )
 
 DATABASE_BACKENDS = ("sqlite", "postgresql")
+# the components' tests need Rasa: they run in .venv-rasa (see Makefile: test)
+collect_ignore = ["rasa_components"]
 _user_ids = itertools.count(100_001)
 
 
