@@ -20,8 +20,21 @@ from babel.support import NullTranslations, Translations
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
 SUPPORTED_LANGUAGES: tuple[str, ...] = (
-    "it", "en", "fr", "es", "ar", "uk", "ru", "sq", "ro", "zh", "bn", "ur", "fa", "tl",
-)  # fmt: skip
+    "it",
+    "en",
+    "fr",
+    "es",
+    "ar",
+    "uk",
+    "ru",
+    "sq",
+    "ro",
+    "zh",
+    "bn",
+    "ur",
+    "fa",
+    "tl",
+)
 RTL_LANGUAGES = frozenset({"ar", "ur", "fa"})
 FSI, PDI = "\u2068", "\u2069"  # first-strong isolate / pop directional isolate
 

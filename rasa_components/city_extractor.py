@@ -20,8 +20,8 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.nlu.constants import TOKENS_NAMES
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -134,9 +134,7 @@ def mask_tokens(message: Message, spans: list[tuple[int, int]]) -> None:
 def names_from_training_data(training_data: TrainingData, entity: str) -> dict[str, str]:
     """Spelling → canonical value, from the lookup table, synonyms and annotations."""
     canonical = set(
-        next(
-            (t["elements"] for t in training_data.lookup_tables if t["name"] == entity), []
-        )
+        next((t["elements"] for t in training_data.lookup_tables if t["name"] == entity), [])
     )
     names = {value: value for value in canonical}
     for spelling, value in training_data.entity_synonyms.items():

@@ -98,14 +98,11 @@ def _occurrences(folded: str, key: str) -> Iterable[tuple[int, int]]:
 
 
 def _accept(folded: str, key: str, position: int) -> tuple[int, int] | None:
-    end = position + len(key)
     if is_han(key[0]):
-        return position, end
+        return position, position + len(key)
     start = _word_start(folded, key, position)
-    if start is None:
-        return None
-    end = _word_end(folded, key, end)
-    if end is None:
+    end = _word_end(folded, key, position + len(key))
+    if start is None or end is None:
         return None
     return start, end
 

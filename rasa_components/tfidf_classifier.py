@@ -30,9 +30,7 @@ from rasa_components.normalize import fold
 MODEL_FILE = "tfidf_classifier.pkl"
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class TfidfIntentClassifier(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -124,7 +122,7 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         ).tocsr()
         classifier = self._model["classifier"]
         probabilities = classifier.predict_proba(features)
-        for message, row in zip(messages, probabilities):
+        for message, row in zip(messages, probabilities, strict=True):
             order = np.argsort(row)[::-1][: self._config["ranking_length"]]
             ranking = [
                 {"name": str(classifier.classes_[i]), "confidence": float(row[i])} for i in order

@@ -23,9 +23,7 @@ from rasa.shared.nlu.training_data.message import Message
 HAN_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
 class MultiScriptTokenizer(WhitespaceTokenizer):
     """Whitespace tokenization for all scripts; Han runs segmented into words by jieba."""
 

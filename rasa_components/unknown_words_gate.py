@@ -23,9 +23,7 @@ from rasa_components.normalize import fold
 VOCABULARY_FILE = "vocabulary.json"
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class UnknownWordsGate(GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -85,7 +83,9 @@ class UnknownWordsGate(GraphComponent):
                 intent = dict(message.get(INTENT) or {})
                 intent["confidence"] = 0.0
                 message.set(INTENT, intent, add_to_output=True)
-                ranking = [dict(entry, confidence=0.0) for entry in message.get(INTENT_RANKING_KEY) or []]
+                ranking = [
+                    dict(entry, confidence=0.0) for entry in message.get(INTENT_RANKING_KEY) or []
+                ]
                 message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages
 

@@ -38,7 +38,9 @@ def rasa(tmp_path_factory: pytest.TempPathFactory) -> Iterator[processes.RasaSer
 
 
 @pytest.fixture(scope="session", params=DATABASE_BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     if request.param == "sqlite":
         context = sqlite_database(tmp_path_factory.mktemp("sqlite"))
     else:
@@ -49,7 +51,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 
 @pytest.fixture(scope="session")
-def action_server(rasa: processes.RasaServer, database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+def action_server(
+    rasa: processes.RasaServer, database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
     log = tmp_path_factory.mktemp("actions") / "actions.log"
     with processes.action_server(rasa.action_port, database_url, log):
         yield
@@ -107,7 +111,9 @@ class Chat:
         self.telegram = telegram
         self.user = TelegramUser(id=next(_user_ids), language_code=language_code)
 
-    async def _exchange(self, push: Callable[[], object], chat_id: int | None = None) -> list[BotCall]:
+    async def _exchange(
+        self, push: Callable[[], object], chat_id: int | None = None
+    ) -> list[BotCall]:
         chat_id = self.user.id if chat_id is None else chat_id
         before = len(self.telegram.sent_to(chat_id))
         push()
@@ -142,4 +148,3 @@ def chat_factory(stack: Stack):  # type: ignore[no-untyped-def]
         return Chat(stack.telegram, language_code)
 
     return make
-

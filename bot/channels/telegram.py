@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
 from telegram import (
@@ -46,6 +46,7 @@ logger = logging.getLogger(__name__)
 CHANNEL = "telegram"
 MAX_CONCURRENT_UPDATES = 256
 ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+UpdateCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -87,7 +88,7 @@ class TelegramChannel:
             MessageHandler(filters.ChatType.GROUPS & message_updates, self.on_group_message)
         )
         application.add_handler(CallbackQueryHandler(self.on_button))
-        handlers: Sequence[tuple[filters.BaseFilter, Callable[..., Awaitable[None]]]] = (
+        handlers: Sequence[tuple[filters.BaseFilter, UpdateCallback]] = (
             (filters.LOCATION | filters.VENUE, self.on_location),
             (filters.TEXT, self.on_text),
             (filters.VOICE | filters.AUDIO | filters.VIDEO_NOTE, self.on_voice),
@@ -95,7 +96,9 @@ class TelegramChannel:
             (filters.ALL, self.on_other_media),
         )
         for message_filter, callback in handlers:
-            application.add_handler(MessageHandler(private & message_updates & message_filter, callback))
+            application.add_handler(
+                MessageHandler(private & message_updates & message_filter, callback)
+            )
         application.add_error_handler(self.on_error)
 
     # --- handlers ---------------------------------------------------------------------

@@ -36,7 +36,9 @@ class WebChat:
         )
         return response
 
-    def _inbound(self, body: dict[str, Any], session_id: str, accept_language: str | None) -> Inbound:
+    def _inbound(
+        self, body: dict[str, Any], session_id: str, accept_language: str | None
+    ) -> Inbound:
         user = self._pseudonymize(CHANNEL, session_id)
         hint = accept_language.split(",")[0].split(";")[0].strip() if accept_language else None
         common: dict[str, Any] = {"user": user, "channel": CHANNEL, "language_hint": hint}
@@ -50,7 +52,9 @@ class WebChat:
                 longitude=float(location["longitude"]),
                 **common,
             )
-        return Inbound(kind=InboundKind.TEXT, text=str(body.get("text", ""))[:MAX_BODY_CHARS], **common)
+        return Inbound(
+            kind=InboundKind.TEXT, text=str(body.get("text", ""))[:MAX_BODY_CHARS], **common
+        )
 
 
 def outbound_json(outbound: Outbound) -> dict[str, Any]:

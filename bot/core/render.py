@@ -42,15 +42,29 @@ def topic_label(loc: Localizer, topic: str) -> str:
 
 def main_menu(loc: Localizer) -> list[list[Button]]:
     return [
-        [Button(topic_label(loc, Topic.JOB), "t:job"), Button(topic_label(loc, Topic.HOUSING), "t:housing")],
-        [Button(topic_label(loc, Topic.COURSE), "t:course"), Button(topic_label(loc, Topic.DESK), "t:desk")],
+        [
+            Button(topic_label(loc, Topic.JOB), "t:job"),
+            Button(topic_label(loc, Topic.HOUSING), "t:housing"),
+        ],
+        [
+            Button(topic_label(loc, Topic.COURSE), "t:course"),
+            Button(topic_label(loc, Topic.DESK), "t:desk"),
+        ],
         [Button("🙋 " + loc.gettext("Talk to a person"), "human")],
-        [Button("🌐 " + loc.gettext("Change language"), "pick:lang"), Button("📍 " + loc.gettext("Change city"), "pick:city")],
-    ]  # fmt: skip
+        [
+            Button("🌐 " + loc.gettext("Change language"), "pick:lang"),
+            Button("📍 " + loc.gettext("Change city"), "pick:city"),
+        ],
+    ]
 
 
 def follow_up_buttons(loc: Localizer) -> list[list[Button]]:
-    return [[Button("☰ " + loc.gettext("Menu"), "menu"), Button("🙋 " + loc.gettext("Talk to a person"), "human")]]  # fmt: skip
+    return [
+        [
+            Button("☰ " + loc.gettext("Menu"), "menu"),
+            Button("🙋 " + loc.gettext("Talk to a person"), "human"),
+        ]
+    ]
 
 
 def menu_message(loc: Localizer, text: str | None = None) -> Outbound:
@@ -77,7 +91,10 @@ def language_picker(loc: Localizer, preselected: str | None = None) -> Outbound:
         Button(("✅ " if code == chosen else "") + language_name(code), f"lang:{code}")
         for code in SUPPORTED_LANGUAGES
     ]
-    rows = [buttons[i : i + LANGUAGE_BUTTONS_PER_ROW] for i in range(0, len(buttons), LANGUAGE_BUTTONS_PER_ROW)]
+    rows = [
+        buttons[i : i + LANGUAGE_BUTTONS_PER_ROW]
+        for i in range(0, len(buttons), LANGUAGE_BUTTONS_PER_ROW)
+    ]
     return Outbound(text=esc(loc.gettext("Choose your language:")), buttons=rows)
 
 
@@ -85,20 +102,31 @@ def language_set(loc: Localizer) -> list[Outbound]:
     text = loc.gettext("From now on I will write to you in {language}.").format(
         language=language_name(loc.language)
     )
-    return [menu_message(loc, text + "\n" + loc.gettext("How can I help you? Choose a topic or write your question."))]
+    return [
+        menu_message(
+            loc,
+            text + "\n" + loc.gettext("How can I help you? Choose a topic or write your question."),
+        )
+    ]
 
 
 def city_buttons(loc: Localizer, cities: Sequence[City]) -> list[list[Button]]:
     buttons = [Button(city.display_name(loc.language), f"city:{city.slug}") for city in cities]
-    return [buttons[i : i + CITY_BUTTONS_PER_ROW] for i in range(0, len(buttons), CITY_BUTTONS_PER_ROW)]
+    return [
+        buttons[i : i + CITY_BUTTONS_PER_ROW] for i in range(0, len(buttons), CITY_BUTTONS_PER_ROW)
+    ]
 
 
 def city_picker(loc: Localizer, cities: Sequence[City], intro: str | None = None) -> list[Outbound]:
-    question = intro or loc.gettext("In which city are you? Choose it below, or share your location.")
+    question = intro or loc.gettext(
+        "In which city are you? Choose it below, or share your location."
+    )
     return [
         Outbound(text=esc(question), buttons=city_buttons(loc, cities)),
         Outbound(
-            text=esc(loc.gettext("You can also share your location: I will find the nearest desks.")),
+            text=esc(
+                loc.gettext("You can also share your location: I will find the nearest desks.")
+            ),
             request_location=True,
             location_button_label="📍 " + loc.gettext("Share my location"),
         ),
@@ -113,45 +141,66 @@ def plain_with_menu(loc: Localizer, text: str) -> list[Outbound]:
 
 
 def voice_not_supported(loc: Localizer) -> list[Outbound]:
-    return plain_with_menu(loc, loc.gettext(
-        "I cannot listen to voice messages. Please write your question in a few words, "
-        "or choose a topic below."
-    ))  # fmt: skip
+    return plain_with_menu(
+        loc,
+        loc.gettext(
+            "I cannot listen to voice messages. Please write your question in a few words, "
+            "or choose a topic below."
+        ),
+    )
 
 
 def sticker_not_supported(loc: Localizer) -> list[Outbound]:
-    return plain_with_menu(loc, loc.gettext(
-        "I can only read words, not stickers or emoji. Please write your question, "
-        "or choose a topic below."
-    ))  # fmt: skip
+    return plain_with_menu(
+        loc,
+        loc.gettext(
+            "I can only read words, not stickers or emoji. Please write your question, "
+            "or choose a topic below."
+        ),
+    )
 
 
 def media_not_supported(loc: Localizer) -> list[Outbound]:
-    return plain_with_menu(loc, loc.gettext(
-        "I cannot read photos, videos or files. Please write your question, or talk to a person."
-    ))  # fmt: skip
+    return plain_with_menu(
+        loc,
+        loc.gettext(
+            "I cannot read photos, videos or files. "
+            "Please write your question, or talk to a person."
+        ),
+    )
 
 
 def long_text_notice(loc: Localizer) -> Outbound:
-    return Outbound(text=esc(loc.gettext(
-        "Your message is very long, so I read only its first part. "
-        "If your situation is complicated, a person can help you: use the button “Talk to a person”."
-    )))  # fmt: skip
+    return Outbound(
+        text=esc(
+            loc.gettext(
+                "Your message is very long, so I read only its first part. "
+                "If your situation is complicated, a person can help you: "
+                "use the button “Talk to a person”."
+            )
+        )
+    )
 
 
 def unknown_command(loc: Localizer) -> list[Outbound]:
-    return plain_with_menu(loc, loc.gettext(
-        "I do not know this command. Commands: /start, /menu, /language, /city, /help. "
-        "Or choose a topic below."
-    ))  # fmt: skip
+    return plain_with_menu(
+        loc,
+        loc.gettext(
+            "I do not know this command. Commands: /start, /menu, /language, /city, /help. "
+            "Or choose a topic below."
+        ),
+    )
 
 
 def help_text(loc: Localizer) -> list[Outbound]:
-    return plain_with_menu(loc, loc.gettext(
-        "Write your question in your own language, or use the buttons. Commands: "
-        "/menu shows the topics, /language changes the language, /city changes the city, "
-        "/start starts again."
-    ))  # fmt: skip
+    return plain_with_menu(
+        loc,
+        loc.gettext(
+            "Write your question in your own language, or use the buttons. Commands: "
+            "/menu shows the topics, /language changes the language, /city changes the city, "
+            "/start starts again."
+        ),
+    )
 
 
 def group_not_supported(loc: Localizer, bot_link: str | None) -> list[Outbound]:
@@ -163,10 +212,16 @@ def group_not_supported(loc: Localizer, bot_link: str | None) -> list[Outbound]:
 
 
 def temporarily_unavailable(loc: Localizer) -> list[Outbound]:
-    return [Outbound(text=esc(loc.gettext(
-        "Sorry, I cannot answer right now because of a technical problem. "
-        "Please try again in a few minutes."
-    )))]  # fmt: skip
+    return [
+        Outbound(
+            text=esc(
+                loc.gettext(
+                    "Sorry, I cannot answer right now because of a technical problem. "
+                    "Please try again in a few minutes."
+                )
+            )
+        )
+    ]
 
 
 def command_descriptions(loc: Localizer) -> list[tuple[str, str]]:
@@ -203,7 +258,12 @@ class Renderer:
         return result
 
     async def _render_greet(self, loc: Localizer, _: dict[str, Any]) -> list[Outbound]:
-        return [menu_message(loc, loc.gettext("Hello! How can I help you? Choose a topic or write your question."))]  # fmt: skip
+        return [
+            menu_message(
+                loc,
+                loc.gettext("Hello! How can I help you? Choose a topic or write your question."),
+            )
+        ]
 
     async def _render_menu(self, loc: Localizer, _: dict[str, Any]) -> list[Outbound]:
         return [menu_message(loc)]
@@ -212,22 +272,30 @@ class Renderer:
         return [Outbound(text=esc(loc.gettext("Goodbye! Write to me whenever you need help.")))]
 
     async def _render_thank(self, loc: Localizer, _: dict[str, Any]) -> list[Outbound]:
-        return [Outbound(
-            text=esc(loc.gettext("You are welcome! Can I help you with something else?")),
-            buttons=follow_up_buttons(loc),
-        )]  # fmt: skip
+        return [
+            Outbound(
+                text=esc(loc.gettext("You are welcome! Can I help you with something else?")),
+                buttons=follow_up_buttons(loc),
+            )
+        ]
 
     async def _render_out_of_scope(self, loc: Localizer, _: dict[str, Any]) -> list[Outbound]:
-        return plain_with_menu(loc, loc.gettext(
-            "Sorry, I cannot help with that. I can give information about work, housing, "
-            "Italian courses and help desks in your city, or put you in touch with a person."
-        ))  # fmt: skip
+        return plain_with_menu(
+            loc,
+            loc.gettext(
+                "Sorry, I cannot help with that. I can give information about work, housing, "
+                "Italian courses and help desks in your city, or put you in touch with a person."
+            ),
+        )
 
     async def _render_not_understood(self, loc: Localizer, _: dict[str, Any]) -> list[Outbound]:
-        return plain_with_menu(loc, loc.gettext(
-            "Sorry, I did not understand. Choose a topic below, write it in other words, "
-            "or talk to a person."
-        ))  # fmt: skip
+        return plain_with_menu(
+            loc,
+            loc.gettext(
+                "Sorry, I did not understand. Choose a topic below, write it in other words, "
+                "or talk to a person."
+            ),
+        )
 
     async def _render_language_picker(self, loc: Localizer, _: dict[str, Any]) -> list[Outbound]:
         return [language_picker(loc)]
@@ -236,11 +304,18 @@ class Renderer:
         return city_picker(loc, await self.cities())
 
     async def _render_ask_location(self, loc: Localizer, _: dict[str, Any]) -> list[Outbound]:
-        return [Outbound(
-            text=esc(loc.gettext("To find the places nearest to you, share your location with the button below.")),
-            request_location=True,
-            location_button_label="📍 " + loc.gettext("Share my location"),
-        )]  # fmt: skip
+        return [
+            Outbound(
+                text=esc(
+                    loc.gettext(
+                        "To find the places nearest to you, "
+                        "share your location with the button below."
+                    )
+                ),
+                request_location=True,
+                location_button_label="📍 " + loc.gettext("Share my location"),
+            )
+        ]
 
     async def _render_unknown_city(self, loc: Localizer, _: dict[str, Any]) -> list[Outbound]:
         intro = loc.gettext(
@@ -253,17 +328,27 @@ class Renderer:
         city = await self.city(payload["city"])
         name = city.display_name(loc.language) if city else payload["city"]
         text = loc.gettext("Fine: I will give you information for {city}.").format(city=name)
-        return [menu_message(loc, text + "\n" + loc.gettext("How can I help you? Choose a topic or write your question."))]  # fmt: skip
+        return [
+            menu_message(
+                loc,
+                text
+                + "\n"
+                + loc.gettext("How can I help you? Choose a topic or write your question."),
+            )
+        ]
 
     async def _render_services(self, loc: Localizer, payload: dict[str, Any]) -> list[Outbound]:
         services = await self._services(payload.get("service_ids", []))
         city = await self.city(payload["city"])
         city_name = city.display_name(loc.language) if city else payload["city"]
         if not services:
-            return plain_with_menu(loc, loc.gettext(
-                "I do not have this information for {city} yet. Try the help desks, "
-                "or talk to a person."
-            ).format(city=city_name))  # fmt: skip
+            return plain_with_menu(
+                loc,
+                loc.gettext(
+                    "I do not have this information for {city} yet. Try the help desks, "
+                    "or talk to a person."
+                ).format(city=city_name),
+            )
         header = services_header(loc, payload["topic"], len(services), city_name)
         return [Outbound(text=f"<b>{esc(header)}</b>"), *self._cards(loc, services)]
 
@@ -273,9 +358,10 @@ class Renderer:
         if not services:
             return plain_with_menu(loc, loc.gettext("I could not find any desk near you."))
         header = loc.ngettext(
-            "This is the nearest place to you:", "These are the {count} nearest places to you:",
+            "This is the nearest place to you:",
+            "These are the {count} nearest places to you:",
             len(services),
-        ).format(count=len(services))  # fmt: skip
+        ).format(count=len(services))
         distances = {item["id"]: float(item["distance_m"]) for item in items}
         messages = [Outbound(text=f"<b>{esc(header)}</b>", remove_keyboard=True)]
         for card, service in zip(self._cards(loc, services), services, strict=True):
@@ -284,7 +370,9 @@ class Renderer:
             )
             card.text = f"📏 {esc(distance)}\n{card.text}"
             if service.latitude is not None and service.longitude is not None:
-                card.venue = Venue(service.latitude, service.longitude, service.name, service.address)
+                card.venue = Venue(
+                    service.latitude, service.longitude, service.name, service.address
+                )
             messages.append(card)
         return messages
 
@@ -384,14 +472,22 @@ def opening_hours_lines(loc: Localizer, service: Service) -> list[str]:
     lines = []
     runs = _consecutive_runs(sorted(by_day), by_day)
     for days, ranges in runs:
-        day_label = loc.weekday(days[0]) if len(days) == 1 else f"{loc.weekday(days[0])}–{loc.weekday(days[-1])}"
+        day_label = (
+            loc.weekday(days[0])
+            if len(days) == 1
+            else f"{loc.weekday(days[0])}–{loc.weekday(days[-1])}"
+        )
         lines.append(f"{day_label}: {', '.join(ranges)}")
     return lines
 
 
-def _consecutive_runs(days: list[int], by_day: dict[int, list[str]]) -> list[tuple[list[int], list[str]]]:
+def _consecutive_runs(
+    days: list[int], by_day: dict[int, list[str]]
+) -> list[tuple[list[int], list[str]]]:
     runs: list[tuple[list[int], list[str]]] = []
-    for _, group in groupby(enumerate(days), key=lambda pair: (pair[1] - pair[0], tuple(by_day[pair[1]]))):
+    for _, group in groupby(
+        enumerate(days), key=lambda pair: (pair[1] - pair[0], tuple(by_day[pair[1]]))
+    ):
         members = [day for _, day in group]
         runs.append((members, by_day[members[0]]))
     return runs

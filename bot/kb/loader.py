@@ -41,7 +41,9 @@ def read_yaml(path: Path) -> Any:
 async def load_directory(session: AsyncSession, directory: Path, *, sample: bool) -> LoadReport:
     cities = read_yaml(directory / "cities.yml")
     services = read_yaml(directory / "services.yml")
-    templates = read_yaml(directory / "templates.yml") if (directory / "templates.yml").exists() else {}
+    templates = (
+        read_yaml(directory / "templates.yml") if (directory / "templates.yml").exists() else {}
+    )
     city_by_slug = {}
     for entry in cities:
         city_by_slug[entry["slug"]] = await _upsert_city(session, entry)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql.base import ExecutableOption
 
 from bot.kb.models import City, CityName, Service
 from rasa_components.gazetteer import Gazetteer
@@ -23,7 +24,7 @@ class NearbyService:
     distance_m: float
 
 
-def _service_options() -> tuple[object, ...]:
+def _service_options() -> tuple[ExecutableOption, ...]:
     return (
         selectinload(Service.texts),
         selectinload(Service.hours),

@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import itertools
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -33,11 +32,17 @@ from tests.support.telegram_double import TOKEN, BotApiDouble, TelegramUser
 
 ROOT = processes.ROOT
 MESSAGES = [
-    ("it", "cerco lavoro a Bologna"), ("en", "I need a room to rent in Milan"),
-    ("ar", "أبحث عن عمل في روما"), ("uk", "шукаю житло в Генуї"), ("zh", "我在博洛尼亚找工作"),
-    ("fr", "où apprendre l'italien à Turin"), ("es", "necesito renovar el permesso en Roma"),
-    ("bn", "আমি নাপোলিতে কাজ খুঁজছি"), ("ur", "مجھے میلان میں کام چاہیے"), ("ru", "где квестура в Риме"),
-]  # fmt: skip
+    ("it", "cerco lavoro a Bologna"),
+    ("en", "I need a room to rent in Milan"),
+    ("ar", "أبحث عن عمل في روما"),
+    ("uk", "шукаю житло в Генуї"),
+    ("zh", "我在博洛尼亚找工作"),
+    ("fr", "où apprendre l'italien à Turin"),
+    ("es", "necesito renovar el permesso en Roma"),
+    ("bn", "আমি নাপোলিতে কাজ খুঁজছি"),
+    ("ur", "مجھے میلان میں کام چاہیے"),
+    ("ru", "где квестура в Риме"),
+]
 FIXED_RATES = (1, 10, 30)
 SEARCH_RATES = (5, 10, 15, 20, 30, 40, 60, 80)
 P95_TARGET_MS = 300.0
@@ -98,7 +103,9 @@ async def paced(rate: float, duration: float, send: Callable[[int], Awaitable[No
     return count
 
 
-async def bot_series(double: BotApiDouble, users: itertools.count, rate: float, duration: float) -> Series:
+async def bot_series(
+    double: BotApiDouble, users: itertools.count, rate: float, duration: float
+) -> Series:
     latencies: list[float] = []
     missing = 0
 
@@ -118,7 +125,9 @@ async def bot_series(double: BotApiDouble, users: itertools.count, rate: float, 
     return Series(rate, latencies, sent, missing)
 
 
-async def rasa_series(rasa_url: str, senders: itertools.count, rate: float, duration: float) -> Series:
+async def rasa_series(
+    rasa_url: str, senders: itertools.count, rate: float, duration: float
+) -> Series:
     latencies: list[float] = []
     missing = 0
     async with aiohttp.ClientSession() as session:
@@ -126,7 +135,11 @@ async def rasa_series(rasa_url: str, senders: itertools.count, rate: float, dura
         async def one(i: int) -> None:
             nonlocal missing
             language, text = MESSAGES[i % len(MESSAGES)]
-            body = {"sender": f"bench-{next(senders)}", "message": text, "metadata": {"language": language}}
+            body = {
+                "sender": f"bench-{next(senders)}",
+                "message": text,
+                "metadata": {"language": language},
+            }
             start = time.perf_counter()
             async with session.post(f"{rasa_url}/webhooks/rest/webhook", json=body) as response:
                 await response.read()
@@ -139,7 +152,9 @@ async def rasa_series(rasa_url: str, senders: itertools.count, rate: float, dura
     return Series(rate, latencies, sent, missing)
 
 
-async def highest_sustained(run: Callable[[float], Awaitable[Series]]) -> tuple[float, list[Series]]:
+async def highest_sustained(
+    run: Callable[[float], Awaitable[Series]],
+) -> tuple[float, list[Series]]:
     best, tried = 0.0, []
     for rate in SEARCH_RATES:
         series = await run(rate)
@@ -152,9 +167,12 @@ async def highest_sustained(run: Callable[[float], Awaitable[Series]]) -> tuple[
 
 def start_app(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "bot.main"], cwd=ROOT, env={**os.environ, **env},
-        stdout=log.open("wb"), stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        [sys.executable, "-m", "bot.main"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
 
 
 async def wait_until_polling(double: BotApiDouble, app: subprocess.Popen[bytes], log: Path) -> None:
@@ -176,16 +194,22 @@ async def main(output: Path, duration: float) -> None:
     await double.start()
     with ExitStack() as stack:
         rasa = stack.enter_context(processes.rasa_server(workdir))
-        stack.enter_context(processes.action_server(rasa.action_port, database_url, workdir / "actions.log"))
+        stack.enter_context(
+            processes.action_server(rasa.action_port, database_url, workdir / "actions.log")
+        )
         app_log = workdir / "app.log"
         app = start_app(
             {
-                "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": double.base_url,
-                "DATABASE_URL": database_url, "RASA_URL": rasa.url, "LOG_LEVEL": "WARNING",
-                "WEB_PORT": str(processes.free_port()), "PSEUDONYM_KEY": "bench-pseudonym-key-0123",
+                "TELEGRAM_BOT_TOKEN": TOKEN,
+                "TELEGRAM_API_BASE_URL": double.base_url,
+                "DATABASE_URL": database_url,
+                "RASA_URL": rasa.url,
+                "LOG_LEVEL": "WARNING",
+                "WEB_PORT": str(processes.free_port()),
+                "PSEUDONYM_KEY": "bench-pseudonym-key-0123",
             },
             app_log,
-        )  # fmt: skip
+        )
         stack.callback(app.terminate)
         await wait_until_polling(double, app, app_log)
         sampler = MemorySampler(_service_processes(rasa, app))
@@ -195,17 +219,25 @@ async def main(output: Path, duration: float) -> None:
         await rasa_series(rasa.url, senders, 5, 4)
         bot_fixed = [await bot_series(double, users, rate, duration) for rate in FIXED_RATES]
         rasa_fixed = [await rasa_series(rasa.url, senders, rate, duration) for rate in FIXED_RATES]
-        bot_best, bot_tried = await highest_sustained(lambda r: bot_series(double, users, r, duration))
-        rasa_best, rasa_tried = await highest_sustained(lambda r: rasa_series(rasa.url, senders, r, duration))
+        bot_best, bot_tried = await highest_sustained(
+            lambda r: bot_series(double, users, r, duration)
+        )
+        rasa_best, rasa_tried = await highest_sustained(
+            lambda r: rasa_series(rasa.url, senders, r, duration)
+        )
         sampler.stop()
     await double.stop()
-    report = render_report(bot_fixed, rasa_fixed, bot_best, bot_tried, rasa_best, rasa_tried, sampler.peaks, duration)
+    report = render_report(
+        bot_fixed, rasa_fixed, bot_best, bot_tried, rasa_best, rasa_tried, sampler.peaks, duration
+    )
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(report, encoding="utf-8")
     print(report)
 
 
-def _service_processes(rasa: processes.RasaServer, app: subprocess.Popen[bytes]) -> dict[str, psutil.Process]:
+def _service_processes(
+    rasa: processes.RasaServer, app: subprocess.Popen[bytes]
+) -> dict[str, psutil.Process]:
     """The three services, found by the ports on their command lines."""
     rasa_port = rasa.url.rsplit(":", 1)[1]
     found = {"app (python -m bot.main)": psutil.Process(app.pid)}
@@ -227,9 +259,15 @@ def _seconds(name: str) -> str:
 
 
 def render_report(
-    bot_fixed: list[Series], rasa_fixed: list[Series], bot_best: float, bot_tried: list[Series],
-    rasa_best: float, rasa_tried: list[Series], peaks: dict[str, int], duration: float,
-) -> str:  # fmt: skip
+    bot_fixed: list[Series],
+    rasa_fixed: list[Series],
+    bot_best: float,
+    bot_tried: list[Series],
+    rasa_best: float,
+    rasa_tried: list[Series],
+    peaks: dict[str, int],
+    duration: float,
+) -> str:
     lines = [
         "# Benchmarks",
         "",
@@ -243,14 +281,16 @@ def render_report(
         "",
         "## Latency at fixed rates (ms)",
         "",
-        "| rate (updates/s) | bot p50 | bot p95 | bot p99 | Rasa REST p50 | Rasa REST p95 | Rasa REST p99 | ratio p50 | ratio p95 | lost |",
+        "| rate (updates/s) | bot p50 | bot p95 | bot p99 "
+        "| Rasa REST p50 | Rasa REST p95 | Rasa REST p99 | ratio p50 | ratio p95 | lost |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for bot, rasa in zip(bot_fixed, rasa_fixed, strict=True):
         lines.append(
             f"| {bot.rate:g} | {bot.pct(50):.0f} | {bot.pct(95):.0f} | {bot.pct(99):.0f} "
             f"| {rasa.pct(50):.0f} | {rasa.pct(95):.0f} | {rasa.pct(99):.0f} "
-            f"| {bot.pct(50) / rasa.pct(50):.2f} | {bot.pct(95) / rasa.pct(95):.2f} | {bot.missing + rasa.missing} |"
+            f"| {bot.pct(50) / rasa.pct(50):.2f} | {bot.pct(95) / rasa.pct(95):.2f} "
+            f"| {bot.missing + rasa.missing} |"
         )
     lines += [
         "",
@@ -267,16 +307,24 @@ def render_report(
         rasa = next((s for s in rasa_tried if s.rate == rate), None)
         if bot or rasa:
             lines.append(
-                f"| {rate:g} | {f'{bot.pct(95):.0f}' if bot else '—'} | {f'{rasa.pct(95):.0f}' if rasa else '—'} |"
+                f"| {rate:g} | {f'{bot.pct(95):.0f}' if bot else '—'} "
+                f"| {f'{rasa.pct(95):.0f}' if rasa else '—'} |"
             )
-    lines += ["", "## Peak resident memory (RSS, during the whole run)", "", "| process | peak RSS |", "|---|---|"]
+    lines += [
+        "",
+        "## Peak resident memory (RSS, during the whole run)",
+        "",
+        "| process | peak RSS |",
+        "|---|---|",
+    ]
     for name, peak in sorted(peaks.items()):
         lines.append(f"| {name} | {peak / 2**20:.0f} MiB |")
     lines += [
         "",
         "## Build times on this machine",
         "",
-        f"- `make setup` (fresh clone: both environments, catalogs, database, training): {_seconds('setup-seconds')}",
+        "- `make setup` (fresh clone: both environments, catalogs, database, training): "
+        f"{_seconds('setup-seconds')}",
         f"- `make train`: {_seconds('train-seconds')}",
         "",
         "`make setup` and `make train` record their own duration in `var/`; this report copies "

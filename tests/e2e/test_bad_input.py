@@ -7,8 +7,14 @@ import pytest
 from tests.conftest import Stack
 from tests.support.expect import plain, translated
 
-VOICE = "I cannot listen to voice messages. Please write your question in a few words, or choose a topic below."
-STICKER = "I can only read words, not stickers or emoji. Please write your question, or choose a topic below."
+VOICE = (
+    "I cannot listen to voice messages. Please write your question in a few words, "
+    "or choose a topic below."
+)
+STICKER = (
+    "I can only read words, not stickers or emoji. Please write your question, "
+    "or choose a topic below."
+)
 MEDIA = "I cannot read photos, videos or files. Please write your question, or talk to a person."
 UNKNOWN_COMMAND = (
     "I do not know this command. Commands: /start, /menu, /language, /city, /help. "
@@ -20,7 +26,8 @@ LONG = (
 )
 GROUP = "To protect your privacy I only answer in a private chat. Please write to me directly."
 NOT_UNDERSTOOD = (
-    "Sorry, I did not understand. Choose a topic below, write it in other words, or talk to a person."
+    "Sorry, I did not understand. Choose a topic below, write it in other words, "
+    "or talk to a person."
 )
 OUT_OF_SCOPE = (
     "Sorry, I cannot help with that. I can give information about work, housing, "
@@ -30,9 +37,16 @@ OUT_OF_SCOPE = (
 
 @pytest.mark.parametrize(
     ("kind", "msgid", "language"),
-    [("voice", VOICE, "ar"), ("sticker", STICKER, "uk"), ("document", MEDIA, "zh"), ("photo", MEDIA, "it")],
+    [
+        ("voice", VOICE, "ar"),
+        ("sticker", STICKER, "uk"),
+        ("document", MEDIA, "zh"),
+        ("photo", MEDIA, "it"),
+    ],
 )
-async def test_media_gets_a_clear_reply_and_the_menu(chat_factory, kind: str, msgid: str, language: str) -> None:
+async def test_media_gets_a_clear_reply_and_the_menu(
+    chat_factory, kind: str, msgid: str, language: str
+) -> None:
     chat = chat_factory(language)
     (reply,) = await chat.send_media(kind)
     assert translated(language, msgid) in plain(reply.text)
@@ -47,9 +61,16 @@ async def test_emoji_only_text_is_answered_like_a_sticker(chat_factory) -> None:
 
 @pytest.mark.parametrize(
     "injection",
-    ["/ask_housing_help", '/inform_city{"city": "Roma"}', "/request_human", "/greet@lgnet_assistant_test_bot"],
+    [
+        "/ask_housing_help",
+        '/inform_city{"city": "Roma"}',
+        "/request_human",
+        "/greet@lgnet_assistant_test_bot",
+    ],
 )
-async def test_text_that_looks_like_a_rasa_intent_is_never_run_as_one(chat_factory, injection: str) -> None:
+async def test_text_that_looks_like_a_rasa_intent_is_never_run_as_one(
+    chat_factory, injection: str
+) -> None:
     chat = chat_factory("en")
     (reply,) = await chat.say(injection)
     assert translated("en", UNKNOWN_COMMAND) in plain(reply.text)
@@ -61,9 +82,13 @@ async def test_text_starting_with_slash_and_words_is_never_an_intent(chat_factor
     assert translated("it", UNKNOWN_COMMAND) in plain(reply.text)
 
 
-async def test_a_very_long_text_is_cut_with_a_notice_and_still_answered(stack: Stack, chat_factory) -> None:
+async def test_a_very_long_text_is_cut_with_a_notice_and_still_answered(
+    stack: Stack, chat_factory
+) -> None:
     chat = chat_factory("en")
-    story = "I am looking for a job in Turin. " + "I arrived last year and I have many problems. " * 200
+    story = (
+        "I am looking for a job in Turin. " + "I arrived last year and I have many problems. " * 200
+    )
     replies = await chat.say(story)
     assert translated("en", LONG) in plain(replies[0].text)
     assert "Turin" in plain(replies[1].text)
@@ -97,5 +122,5 @@ async def test_gibberish_is_not_understood_and_offers_a_person(chat_factory) -> 
 
 async def test_unknown_language_code_falls_back_to_the_default_language(chat_factory) -> None:
     chat = chat_factory("pt-BR")
-    welcome, _picker = await chat.say("/start")
-    assert translated("it", "Choose your language:") in plain(_picker.text)
+    _welcome, picker = await chat.say("/start")
+    assert translated("it", "Choose your language:") in plain(picker.text)

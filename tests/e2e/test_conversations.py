@@ -55,8 +55,9 @@ async def test_choosing_a_language_shows_the_main_menu_in_it(chat_factory) -> No
     chat = chat_factory("en")
     await chat.say("/start")
     (reply,) = await chat.press("lang:ar")
-    assert translated("ar", "From now on I will write to you in {language}.",
-                      language=language_name("ar")) in plain(reply.text)
+    assert translated(
+        "ar", "From now on I will write to you in {language}.", language=language_name("ar")
+    ) in plain(reply.text)
     data = [button["callback_data"] for button in reply.buttons]
     assert data == ["t:job", "t:housing", "t:course", "t:desk", "human", "pick:lang", "pick:city"]
     assert translated("ar", "Talk to a person") in reply.button("🙋")["text"]
@@ -83,14 +84,19 @@ async def test_a_topic_question_gets_the_services_of_the_named_city(
 
 async def _texts(stack: Stack, service_id: int) -> list[ServiceText]:
     async with stack.database.session() as session:
-        result = await session.scalars(select(ServiceText).where(ServiceText.service_id == service_id))
+        result = await session.scalars(
+            select(ServiceText).where(ServiceText.service_id == service_id)
+        )
         return list(result)
 
 
 async def test_the_city_is_asked_once_and_then_remembered(stack: Stack, chat_factory) -> None:
     chat = chat_factory("en")
     question, location_offer = await chat.say("I need help finding a house")
-    assert translated("en", "In which city are you? Choose it below, or share your location.") in question.text
+    assert (
+        translated("en", "In which city are you? Choose it below, or share your location.")
+        in question.text
+    )
     assert any(b["callback_data"] == "city:genova" for b in question.buttons)
     assert location_offer.keyboard_buttons[0]["request_location"] is True
 
@@ -104,7 +110,9 @@ async def test_the_city_is_asked_once_and_then_remembered(stack: Stack, chat_fac
     assert courses[0].name in plain(replies[1].text)
 
 
-async def test_a_shared_location_gives_the_nearest_desks_as_venues(stack: Stack, chat_factory) -> None:
+async def test_a_shared_location_gives_the_nearest_desks_as_venues(
+    stack: Stack, chat_factory
+) -> None:
     chat = chat_factory("it")
     async with stack.database.session() as session:
         target = await session.scalar(
@@ -125,9 +133,13 @@ async def test_changing_language_changes_every_later_reply(stack: Stack, chat_fa
     await chat.press("lang:fr")
     replies = await chat.say("je cherche du travail à Bari")
     count = len(await services_of(stack, "bari", "job"))
-    header = loc("fr").ngettext(
-        "Job services in {city}: {count} place", "Job services in {city}: {count} places", count
-    ).format(city="Bari", count=count)
+    header = (
+        loc("fr")
+        .ngettext(
+            "Job services in {city}: {count} place", "Job services in {city}: {count} places", count
+        )
+        .format(city="Bari", count=count)
+    )
     assert header in plain(replies[0].text)
     assert translated("fr", "Opening hours") in plain(replies[1].text)
 
@@ -150,7 +162,9 @@ async def test_a_database_edit_shows_in_the_next_answer(stack: Stack, chat_facto
     job = (await services_of(stack, "catania", "job"))[0]
     assert job.phone in plain(before[1].text)
     async with stack.database.session() as session:
-        await session.execute(update(Service).where(Service.id == job.id).values(phone="+39 095 000 1234"))
+        await session.execute(
+            update(Service).where(Service.id == job.id).values(phone="+39 095 000 1234")
+        )
         await session.commit()
     after = await chat.press("t:job")
     assert "+39 095 000 1234" in plain(after[1].text)

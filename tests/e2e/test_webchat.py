@@ -23,16 +23,20 @@ async def test_page_is_served(stack: Stack) -> None:
 async def test_a_conversation_with_buttons_city_and_location(stack: Stack) -> None:
     headers = {"Accept-Language": "ar,en;q=0.5"}
     # unsafe=True: accept the session cookie from 127.0.0.1, as a browser does
-    async with aiohttp.ClientSession(headers=headers, cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
-        welcome, picker = await post(session, stack, {"text": "/start"})
+    async with aiohttp.ClientSession(
+        headers=headers, cookie_jar=aiohttp.CookieJar(unsafe=True)
+    ) as session:
+        _welcome, picker = await post(session, stack, {"text": "/start"})
         assert translated("ar", "Choose your language:") in plain(picker["text"])
         question, offer = await post(session, stack, {"button": "t:job"})
         assert offer["request_location"] is True
         cities = [b["data"] for row in question["buttons"] for b in row]
         assert "city:bari" in cities
-        header, *cards = await post(session, stack, {"button": "city:bari"})
+        _header, *cards = await post(session, stack, {"button": "city:bari"})
         assert cards and "\u2068" in cards[0]["text"]  # isolated Latin address in Arabic
-        nearest = await post(session, stack, {"location": {"latitude": 41.1171, "longitude": 16.8719}})
+        nearest = await post(
+            session, stack, {"location": {"latitude": 41.1171, "longitude": 16.8719}}
+        )
         assert any(message["venue"] for message in nearest)
         # the session cookie kept the same person: the city is remembered
         again = await post(session, stack, {"button": "t:course"})
@@ -46,7 +50,12 @@ async def test_intent_injection_through_the_web_chat_is_refused(stack: Stack) ->
 
 
 async def test_malformed_requests_are_rejected(stack: Stack) -> None:
-    async with aiohttp.ClientSession() as session, session.post(
-        f"{stack.web_url}/api/chat", data="not json", headers={"Content-Type": "application/json"}
-    ) as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            f"{stack.web_url}/api/chat",
+            data="not json",
+            headers={"Content-Type": "application/json"},
+        ) as response,
+    ):
         assert response.status == 400

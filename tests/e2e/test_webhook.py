@@ -46,11 +46,13 @@ def update(user_id: int, text: str) -> dict[str, object]:
     return {
         "update_id": 1,
         "message": {
-            "message_id": 1, "date": 0, "text": text,
+            "message_id": 1,
+            "date": 0,
+            "text": text,
             "chat": {"id": user_id, "type": "private"},
             "from": {"id": user_id, "is_bot": False, "first_name": "W", "language_code": "it"},
         },
-    }  # fmt: skip
+    }
 
 
 async def test_webhook_is_registered_with_its_secret(webhook_app: tuple[str, BotApiDouble]) -> None:
@@ -60,10 +62,15 @@ async def test_webhook_is_registered_with_its_secret(webhook_app: tuple[str, Bot
 
 
 @pytest.mark.parametrize("secret", [None, "wrong"])
-async def test_updates_without_the_secret_are_refused(webhook_app: tuple[str, BotApiDouble], secret: str | None) -> None:
+async def test_updates_without_the_secret_are_refused(
+    webhook_app: tuple[str, BotApiDouble], secret: str | None
+) -> None:
     url, double = webhook_app
     headers = {SECRET_HEADER: secret} if secret else {}
-    async with aiohttp.ClientSession() as session, session.post(url, json=update(555, "ciao"), headers=headers) as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url, json=update(555, "ciao"), headers=headers) as response,
+    ):
         assert response.status == 403
     await asyncio.sleep(0.5)
     assert double.sent_to(555) == []
@@ -71,9 +78,10 @@ async def test_updates_without_the_secret_are_refused(webhook_app: tuple[str, Bo
 
 async def test_updates_with_the_secret_are_answered(webhook_app: tuple[str, BotApiDouble]) -> None:
     url, double = webhook_app
-    async with aiohttp.ClientSession() as session, session.post(
-        url, json=update(556, "/start"), headers={SECRET_HEADER: SECRET}
-    ) as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url, json=update(556, "/start"), headers={SECRET_HEADER: SECRET}) as response,
+    ):
         assert response.status == 200
     replies = await double.replies(556, 0)
     assert len(replies) == 2

@@ -27,7 +27,18 @@ def test_chinese_is_segmented_into_words_with_exact_offsets() -> None:
 
 def test_chinese_words_next_to_latin_and_punctuation_are_kept() -> None:
     # Rasa's emoji pattern would drop the Han-only words here
-    assert words("我有OSS证书，能找护工的工作吗") == ["我", "有", "OSS", "证书", "能", "找", "护工", "的", "工作", "吗"]
+    assert words("我有OSS证书，能找护工的工作吗") == [
+        "我",
+        "有",
+        "OSS",
+        "证书",
+        "能",
+        "找",
+        "护工",
+        "的",
+        "工作",
+        "吗",
+    ]
 
 
 def test_chinese_with_italian_words_and_spaces() -> None:
@@ -45,7 +56,9 @@ def test_chinese_with_italian_words_and_spaces() -> None:
         ("fin nl9a khdma f torino", ["fin", "nl9a", "khdma", "f", "torino"]),
     ],
 )
-def test_other_scripts_are_split_on_whitespace_and_not_mangled(text: str, expected: list[str]) -> None:
+def test_other_scripts_are_split_on_whitespace_and_not_mangled(
+    text: str, expected: list[str]
+) -> None:
     assert words(text) == expected
 
 

@@ -72,11 +72,22 @@ def rasa_server(workdir: Path, token: str = "test-rasa-token") -> Iterator[RasaS
         f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'tracker.db'}\n"
     )
     command = [
-        str(RASA_BIN), "run", "--enable-api", "--auth-token", token,
-        "--interface", "127.0.0.1", "--port", str(port),
-        "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml"),
-        "--model", str(MODEL),
-    ]  # fmt: skip
+        str(RASA_BIN),
+        "run",
+        "--enable-api",
+        "--auth-token",
+        token,
+        "--interface",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--endpoints",
+        str(endpoints),
+        "--credentials",
+        str(ROOT / "credentials.yml"),
+        "--model",
+        str(MODEL),
+    ]
     url = f"http://127.0.0.1:{port}"
     with running(command, {"PYTHONPATH": str(ROOT)}, url + "/", workdir / "rasa.log", 240):
         yield RasaServer(url, token, action_port)

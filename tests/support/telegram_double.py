@@ -8,6 +8,7 @@ webhook) and read what the bot sent (`sendMessage`, `sendVenue`, ...), with time
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import time
@@ -52,7 +53,9 @@ class BotCall:
         for button in self.buttons:
             if label_part in button["text"]:
                 return button
-        raise AssertionError(f"no button with {label_part!r} in {[b['text'] for b in self.buttons]}")
+        raise AssertionError(
+            f"no button with {label_part!r} in {[b['text'] for b in self.buttons]}"
+        )
 
     @property
     def keyboard_buttons(self) -> list[dict[str, Any]]:
@@ -118,7 +121,9 @@ class BotApiDouble:
 
     # --- playing users ----------------------------------------------------------------
 
-    def _message(self, user: TelegramUser, chat: dict[str, Any] | None = None, **content: Any) -> dict[str, Any]:
+    def _message(
+        self, user: TelegramUser, chat: dict[str, Any] | None = None, **content: Any
+    ) -> dict[str, Any]:
         return {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
@@ -153,11 +158,20 @@ class BotApiDouble:
         file = {"file_id": f"{kind}-file", "file_unique_id": f"{kind}-unique"}
         contents: dict[str, dict[str, Any]] = {
             "voice": {"voice": {**file, "duration": 3}},
-            "sticker": {"sticker": {**file, "type": "regular", "width": 512, "height": 512,
-                                    "is_animated": False, "is_video": False, "emoji": "😀"}},
+            "sticker": {
+                "sticker": {
+                    **file,
+                    "type": "regular",
+                    "width": 512,
+                    "height": 512,
+                    "is_animated": False,
+                    "is_video": False,
+                    "emoji": "😀",
+                }
+            },
             "document": {"document": {**file, "file_name": "permesso.pdf"}},
             "photo": {"photo": [{**file, "width": 90, "height": 90}]},
-        }  # fmt: skip
+        }
         return self.push({"message": self._message(user, **contents[kind])})
 
     def send_group_text(self, user: TelegramUser, text: str) -> int:
@@ -181,10 +195,14 @@ class BotApiDouble:
 
     # --- reading what the bot sent ----------------------------------------------------
 
-    def sent_to(self, chat_id: int, methods: tuple[str, ...] = ("sendMessage", "sendVenue")) -> list[BotCall]:
+    def sent_to(
+        self, chat_id: int, methods: tuple[str, ...] = ("sendMessage", "sendVenue")
+    ) -> list[BotCall]:
         return [c for c in self.calls if c.chat_id == chat_id and c.method in methods]
 
-    async def replies(self, chat_id: int, after: int, timeout: float = 30.0, quiet: float = 0.6) -> list[BotCall]:
+    async def replies(
+        self, chat_id: int, after: int, timeout: float = 30.0, quiet: float = 0.6
+    ) -> list[BotCall]:
         """The messages sent to `chat_id` after the first `after` ones, once the bot is quiet."""
         deadline = time.monotonic() + timeout
         while len(self.sent_to(chat_id)) <= after:
@@ -200,10 +218,8 @@ class BotApiDouble:
 
     async def _wait_call(self, seconds: float) -> None:
         self._new_call.clear()
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._new_call.wait(), seconds)
-        except TimeoutError:
-            pass
 
     # --- the Bot API ------------------------------------------------------------------
 
@@ -222,9 +238,15 @@ class BotApiDouble:
         return web.json_response({"ok": True, "result": result})
 
     async def _api_getMe(self, _: dict[str, Any]) -> dict[str, Any]:
-        return {"id": BOT_ID, "is_bot": True, "first_name": "Assistant", "username": BOT_USERNAME,
-                "can_join_groups": True, "can_read_all_group_messages": False,
-                "supports_inline_queries": False}  # fmt: skip
+        return {
+            "id": BOT_ID,
+            "is_bot": True,
+            "first_name": "Assistant",
+            "username": BOT_USERNAME,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
 
     async def _api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset") or 0)
@@ -245,15 +267,24 @@ class BotApiDouble:
 
     async def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = int(params["chat_id"])
-        return {"message_id": next(self._message_ids), "date": int(time.time()),
-                "chat": {"id": chat_id, "type": "private"}, "text": params.get("text", "")}  # fmt: skip
+        return {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private"},
+            "text": params.get("text", ""),
+        }
 
     async def _api_sendVenue(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = int(params["chat_id"])
         location = {"latitude": float(params["latitude"]), "longitude": float(params["longitude"])}
         venue = {"location": location, "title": params["title"], "address": params["address"]}
-        return {"message_id": next(self._message_ids), "date": int(time.time()),
-                "chat": {"id": chat_id, "type": "private"}, "venue": venue, "location": location}  # fmt: skip
+        return {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private"},
+            "venue": venue,
+            "location": location,
+        }
 
 
 async def _params(request: web.Request) -> dict[str, Any]:

@@ -4,7 +4,6 @@ SQLite knowledge base loaded with the sample data."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -64,8 +63,12 @@ async def run(action: Any, state: Tracker) -> tuple[list[dict[str, Any]], list[A
 
 
 async def test_topic_with_a_named_city_lists_that_citys_services() -> None:
-    (payload,), events = await run(ActionAnswerTopic(), tracker("ask_job_services", cities=("Bologna",)))
-    assert payload["kind"] == "services" and payload["topic"] == "job" and payload["city"] == "bologna"
+    (payload,), events = await run(
+        ActionAnswerTopic(), tracker("ask_job_services", cities=("Bologna",))
+    )
+    assert (
+        payload["kind"] == "services" and payload["topic"] == "job" and payload["city"] == "bologna"
+    )
     assert payload["service_ids"]
     assert SlotSet("city", "Bologna") in events
 
@@ -83,14 +86,20 @@ async def test_topic_without_a_city_asks_for_it_and_remembers_the_question() -> 
 
 
 async def test_an_unknown_city_is_said_so() -> None:
-    (payload,), _ = await run(ActionAnswerTopic(), tracker("ask_job_services", cities=("Pordenone",)))
+    (payload,), _ = await run(
+        ActionAnswerTopic(), tracker("ask_job_services", cities=("Pordenone",))
+    )
     assert payload["kind"] == "unknown_city"
 
 
 async def test_the_city_answers_the_pending_question() -> None:
-    state = tracker("inform_city", text="Torino", cities=("Torino",), slots={"pending_topic": "desk"})
+    state = tracker(
+        "inform_city", text="Torino", cities=("Torino",), slots={"pending_topic": "desk"}
+    )
     (payload,), events = await run(ActionSetCity(), state)
-    assert payload["kind"] == "services" and payload["topic"] == "desk" and payload["city"] == "torino"
+    assert (
+        payload["kind"] == "services" and payload["topic"] == "desk" and payload["city"] == "torino"
+    )
     assert SlotSet("pending_topic", None) in events
 
 
@@ -100,7 +109,9 @@ async def test_a_city_in_any_script_is_found_in_the_text_when_no_entity_came() -
 
 
 async def test_a_location_gives_the_nearest_places_and_city() -> None:
-    state = tracker("share_location", metadata={"location": {"latitude": 45.0703, "longitude": 7.6869}})
+    state = tracker(
+        "share_location", metadata={"location": {"latitude": 45.0703, "longitude": 7.6869}}
+    )
     (payload,), events = await run(ActionNearestServices(), state)
     assert payload["kind"] == "nearest" and payload["city"] == "torino"
     distances = [item["distance_m"] for item in payload["items"]]
@@ -109,10 +120,16 @@ async def test_a_location_gives_the_nearest_places_and_city() -> None:
 
 
 async def test_nearest_asked_in_words_asks_for_the_location() -> None:
-    (payload,), _ = await run(ActionNearestServices(), tracker("share_location", text="what is near me"))
+    (payload,), _ = await run(
+        ActionNearestServices(), tracker("share_location", text="what is near me")
+    )
     assert payload == {"kind": "ask_location"}
 
 
 async def test_talk_to_a_person_lists_the_desks_of_the_city() -> None:
-    (payload,), _ = await run(ActionTalkToPerson(), tracker("request_human", metadata={"city": "Palermo"}))
-    assert payload["kind"] == "human" and payload["topic"] == "desk" and payload["city"] == "palermo"
+    (payload,), _ = await run(
+        ActionTalkToPerson(), tracker("request_human", metadata={"city": "Palermo"})
+    )
+    assert (
+        payload["kind"] == "human" and payload["topic"] == "desk" and payload["city"] == "palermo"
+    )

@@ -7,11 +7,23 @@ import pytest
 from rasa_components.gazetteer import Gazetteer
 
 NAMES = {
-    "Genova": "Genova", "Genoa": "Genova", "Gênes": "Genova", "Генуя": "Genova",
-    "Генуї": "Genova", "热那亚": "Genova", "جنوة": "Genova", "Milano": "Milano",
-    "Мілан": "Milano", "Милан": "Milano", "ميلانو": "Milano", "میلان": "Milano",
-    "米兰": "Milano", "মিলান": "Milano", "Bari": "Bari", "Roma": "Roma",
-}  # fmt: skip
+    "Genova": "Genova",
+    "Genoa": "Genova",
+    "Gênes": "Genova",
+    "Генуя": "Genova",
+    "Генуї": "Genova",
+    "热那亚": "Genova",
+    "جنوة": "Genova",
+    "Milano": "Milano",
+    "Мілан": "Milano",
+    "Милан": "Milano",
+    "ميلانو": "Milano",
+    "میلان": "Milano",
+    "米兰": "Milano",
+    "মিলান": "Milano",
+    "Bari": "Bari",
+    "Roma": "Roma",
+}
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +47,9 @@ def gazetteer() -> Gazetteer:
         ("barista a Roma", "Roma", "Roma"),
     ],
 )
-def test_finds_cities_in_every_script(gazetteer: Gazetteer, text: str, found: str, value: str) -> None:
+def test_finds_cities_in_every_script(
+    gazetteer: Gazetteer, text: str, found: str, value: str
+) -> None:
     matches = gazetteer.find(text)
     assert [(m.text, m.value) for m in matches] == [(found, value)]
     assert text[matches[0].start : matches[0].end] == found

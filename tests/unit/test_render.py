@@ -17,19 +17,36 @@ def service(**fields: object) -> Service:
         OpeningHours(weekday=day, opens=dt.time(9), closes=dt.time(12, 30)) for day in range(5)
     ] + [OpeningHours(weekday=1, opens=dt.time(14, 30), closes=dt.time(16, 30))]
     defaults: dict[str, object] = dict(
-        id=1, name="Sportello Immigrazione", address="Via Roma 1, 16121 Genova",
-        latitude=44.4, longitude=8.9, phone="+39 010 123456", email="", website="",
-        languages_spoken=["it", "ar"], is_sample=True,
-    )  # fmt: skip
+        id=1,
+        name="Sportello Immigrazione",
+        address="Via Roma 1, 16121 Genova",
+        latitude=44.4,
+        longitude=8.9,
+        phone="+39 010 123456",
+        email="",
+        website="",
+        languages_spoken=["it", "ar"],
+        is_sample=True,
+    )
     defaults.update(fields)
     result = Service(**defaults)
     result.hours = sorted(hours, key=lambda h: (h.weekday, h.opens))
     result.texts = [
-        ServiceText(language="it", label="Sportello", description="Aiuto con i documenti",
-                    documents=["passaporto"], notes=""),
-        ServiceText(language="ar", label="مكتب", description="مساعدة في الوثائق",
-                    documents=["جواز السفر"], notes=""),
-    ]  # fmt: skip
+        ServiceText(
+            language="it",
+            label="Sportello",
+            description="Aiuto con i documenti",
+            documents=["passaporto"],
+            notes="",
+        ),
+        ServiceText(
+            language="ar",
+            label="مكتب",
+            description="مساعدة في الوثائق",
+            documents=["جواز السفر"],
+            notes="",
+        ),
+    ]
     return result
 
 
@@ -75,7 +92,14 @@ def test_plural_forms_follow_the_language(language: str, count: int, expected_fo
 
 @pytest.mark.parametrize(
     ("hint", "expected"),
-    [("uk-UA", "uk"), ("zh-hans", "zh"), ("pt-BR", "it"), (None, "it"), ("ar", "ar"), ("fil", "it")],
+    [
+        ("uk-UA", "uk"),
+        ("zh-hans", "zh"),
+        ("pt-BR", "it"),
+        (None, "it"),
+        ("ar", "ar"),
+        ("fil", "it"),
+    ],
 )
 def test_language_negotiation(hint: str | None, expected: str) -> None:
     assert negotiate_language([hint], "it") == expected
