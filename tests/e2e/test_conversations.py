@@ -11,17 +11,27 @@ from tests.conftest import Stack
 from tests.support.expect import loc, plain, translated
 
 TOPIC_MESSAGES = [
-    # language, message, topic, city slug
+    # language, message, topic, city slug: every topic in it, en, ar, uk and zh
     ("it", "cerco lavoro a Bologna", "job", "bologna"),
+    ("it", "ho bisogno di una casa in affitto a Firenze", "housing", "firenze"),
     ("it", "dove posso fare un corso di italiano a Torino?", "course", "torino"),
+    ("it", "dove rinnovo il permesso di soggiorno a Palermo", "desk", "palermo"),
+    ("en", "I am looking for a job in Naples", "job", "napoli"),
     ("en", "I need a room to rent in Milan", "housing", "milano"),
+    ("en", "where can I learn Italian in Venice", "course", "venezia"),
     ("en", "where is the immigration office in Naples", "desk", "napoli"),
     ("ar", "أبحث عن عمل في روما", "job", "roma"),
+    ("ar", "أبحث عن سكن في باري", "housing", "bari"),
     ("ar", "أريد تعلم اللغة الإيطالية في ميلانو", "course", "milano"),
+    ("ar", "أين مكتب الهجرة في تورينو", "desk", "torino"),
+    ("uk", "шукаю роботу в Неаполі", "job", "napoli"),
     ("uk", "шукаю житло в Генуї", "housing", "genova"),
+    ("uk", "де вивчати італійську мову у Флоренції", "course", "firenze"),
     ("uk", "де подовжити permesso di soggiorno у Мілані?", "desk", "milano"),
     ("zh", "我在博洛尼亚找工作", "job", "bologna"),
+    ("zh", "我在都灵找房子住", "housing", "torino"),
     ("zh", "在罗马哪里可以学意大利语", "course", "roma"),
+    ("zh", "在米兰哪里办居留", "desk", "milano"),
 ]
 
 
