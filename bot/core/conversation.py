@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 
@@ -121,12 +122,8 @@ class ConversationCore:
         if len(text) > self.config.max_text_chars:
             notice = [render.long_text_notice(loc)]
             text = text[: self.config.max_text_chars]
-        try:
-            answers = await self._rasa.send_text(profile.pseudonym, text, self._metadata(profile))
-        except RasaUnavailable:
-            logger.exception("Rasa unavailable")
-            return render.temporarily_unavailable(loc)
-        return notice + await self._render_answers(answers, profile, loc)
+        answer = self._rasa.send_text(profile.pseudonym, text, self._metadata(profile))
+        return notice + await self._converse(answer, profile, loc)
 
     async def _ask_rasa_intent(
         self,
@@ -140,21 +137,25 @@ class ConversationCore:
         metadata = self._metadata(profile) | (extra_metadata or {})
         if city_name:
             metadata["city"] = city_name
+        answer = self._rasa.send_intent(profile.pseudonym, intent, metadata, entities)
+        return await self._converse(answer, profile, loc)
+
+    async def _converse(
+        self, answer: Awaitable[list[dict[str, Any]]], profile: Profile, loc: Localizer
+    ) -> list[Outbound]:
+        """Await Rasa's answer and render it; say so plainly if Rasa cannot answer."""
         try:
-            answers = await self._rasa.send_intent(profile.pseudonym, intent, metadata, entities)
+            answers = await answer
         except RasaUnavailable:
             logger.exception("Rasa unavailable")
             return render.temporarily_unavailable(loc)
-        return await self._render_answers(answers, profile, loc)
-
-    async def _render_answers(
-        self, answers: list[dict[str, Any]], profile: Profile, loc: Localizer
-    ) -> list[Outbound]:
         messages: list[Outbound] = []
-        for answer in answers:
-            payload = answer.get("custom")
+        for response in answers:
+            payload = response.get("custom")
             if not isinstance(payload, dict):
-                logger.warning("Rasa sent a response without a custom payload: %s", sorted(answer))
+                logger.warning(
+                    "Rasa sent a response without a custom payload: %s", sorted(response)
+                )
                 continue
             city = payload.get("city")
             if payload.get("kind") in CITY_KINDS and city and city != profile.city_slug:
