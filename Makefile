@@ -16,7 +16,6 @@ PYTHON310 ?= $(call find_python,python3.10 $(wildcard $(HOME)/.pyenv/versions/3.
 
 
 export RASA_PORT ?= 5005
-export ACTION_SERVER_PORT ?= 5055
 
 .PHONY: help setup venv rasa-venv i18n-extract i18n-update i18n-compile db sample-data \
         nlu-cities train validate run test test-unit test-e2e lint bench clean
