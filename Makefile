@@ -18,13 +18,14 @@ PYTHON310 ?= $(call find_python,python3.10 $(wildcard $(HOME)/.pyenv/versions/3.
 export RASA_PORT ?= 5005
 
 .PHONY: help setup venv rasa-venv i18n-extract i18n-update i18n-compile db sample-data \
-        nlu-cities train validate run test test-unit test-e2e lint bench clean
+        nlu-cities train validate run test test-unit test-e2e lint bench eval eval-baseline clean
 
 help:
 	@echo "make setup   - environments, catalogs, database with sample data, trained model"
 	@echo "make run     - Rasa + action server + app (web chat on http://127.0.0.1:8080/)"
 	@echo "make test    - the whole test suite (SQLite and PostgreSQL)"
 	@echo "make train   - train the Rasa model;  make bench - benchmarks -> docs/benchmarks.md"
+	@echo "make eval    - NLU evaluation -> docs/nlu-report.md; make eval-baseline - vs Rasa's default"
 
 setup:
 	@mkdir -p var && start=$$(date +%s) && \
@@ -86,6 +87,7 @@ run: var/rasa-auth-token
 
 test: validate
 	PYTHONPATH=. $(RASA_VENV)/bin/python -m pytest --noconftest -q -p no:cacheprovider tests/rasa_components
+	$(RASA) test core --stories tests/stories --model models/assistant.tar.gz --out var/story-results --fail-on-prediction-errors --no-plot
 	$(PY) -m pytest -q
 
 test-unit:
@@ -100,6 +102,12 @@ lint:
 
 bench:
 	$(PY) -m tests.bench.run --output docs/benchmarks.md
+
+eval: rasa-venv
+	PYTHONPATH=. $(RASA_VENV)/bin/python -m tests.nlu_eval.evaluate --json var/nlu-eval.json
+
+eval-baseline: rasa-venv
+	PYTHONPATH=. $(RASA_VENV)/bin/python -m tests.nlu_eval.compare
 
 clean:
 	rm -rf var models .pytest_cache

@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.core import render
 from bot.core.messages import Inbound, InboundKind, Outbound
-from bot.core.rasa_client import RasaClient, RasaUnavailable
+from bot.core.rasa_client import RasaAnswer, RasaClient, RasaUnavailable
 from bot.core.users import Profile, UserStore
 from bot.i18n import SUPPORTED_LANGUAGES, Catalogs, Localizer, negotiate_language
 
@@ -28,6 +28,12 @@ TOPIC_INTENTS = {
     "desk": "ask_help_desk",
 }
 CITY_KINDS = frozenset({"services", "city_set", "nearest", "human"})
+# too short or too generic to tell a language from ("ok", "salam", "ciao")
+# or not understood at all: no language to follow from these
+NON_COMMITTAL_INTENTS = frozenset({"greet", "goodbye", "thank", "affirm", "deny", "nlu_fallback"})
+MIN_LANGUAGE_CONFIDENCE = 0.5
+MIN_WORDS_FOR_LANGUAGE = 3
+MIN_HAN_FOR_LANGUAGE = 4
 
 
 @dataclass(frozen=True)
@@ -123,7 +129,7 @@ class ConversationCore:
             notice = [render.long_text_notice(loc)]
             text = text[: self.config.max_text_chars]
         answer = self._rasa.send_text(profile.pseudonym, text, self._metadata(profile))
-        return notice + await self._converse(answer, profile, loc)
+        return notice + await self._converse(answer, profile, loc, text)
 
     async def _ask_rasa_intent(
         self,
@@ -141,16 +147,47 @@ class ConversationCore:
         return await self._converse(answer, profile, loc)
 
     async def _converse(
-        self, answer: Awaitable[list[dict[str, Any]]], profile: Profile, loc: Localizer
+        self,
+        answer: Awaitable[RasaAnswer],
+        profile: Profile,
+        loc: Localizer,
+        user_text: str | None = None,
     ) -> list[Outbound]:
         """Await Rasa's answer and render it; say so plainly if Rasa cannot answer."""
         try:
-            answers = await answer
+            result = await answer
         except RasaUnavailable:
             logger.exception("Rasa unavailable")
             return render.temporarily_unavailable(loc)
+        offer: list[Outbound] = []
+        if user_text is not None:
+            loc, offer = await self._follow_language(result, user_text, profile, loc)
+        return await self._render_answer(result, profile, loc) + offer
+
+    async def _follow_language(
+        self, result: RasaAnswer, text: str, profile: Profile, loc: Localizer
+    ) -> tuple[Localizer, list[Outbound]]:
+        """Answer in the language the person writes in, unless they chose one: then offer it."""
+        detected = result.language
+        if (
+            detected not in SUPPORTED_LANGUAGES
+            or detected == loc.language
+            or result.intent in NON_COMMITTAL_INTENTS
+            or result.language_confidence < MIN_LANGUAGE_CONFIDENCE
+            or not tells_language(text)
+        ):
+            return loc, []
+        assert detected is not None
+        if not profile.language_chosen:
+            await self._users.set_language(profile.pseudonym, detected, chosen=False)
+            return self._catalogs.localizer(detected), []
+        return loc, [render.language_switch_offer(self._catalogs.localizer(detected), loc.language)]
+
+    async def _render_answer(
+        self, result: RasaAnswer, profile: Profile, loc: Localizer
+    ) -> list[Outbound]:
         messages: list[Outbound] = []
-        for response in answers:
+        for response in result.messages:
             payload = response.get("custom")
             if not isinstance(payload, dict):
                 logger.warning(
@@ -165,3 +202,9 @@ class ConversationCore:
 
     def _metadata(self, profile: Profile) -> dict[str, Any]:
         return {"language": profile.language, "city": profile.city_name}
+
+
+def tells_language(text: str) -> bool:
+    """Long enough to trust a language guess: three words, or four Chinese characters."""
+    han = sum(1 for char in text if "\u3400" <= char <= "\u9fff")
+    return len(text.split()) >= MIN_WORDS_FOR_LANGUAGE or han >= MIN_HAN_FOR_LANGUAGE

@@ -1,8 +1,10 @@
-"""Talks to the Rasa server over its REST channel, on loopback."""
+"""Talks to the Rasa server over the app's input channel (`rasa_components.assistant_channel`,
+a REST channel that also returns the NLU result), on loopback."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
@@ -12,13 +14,31 @@ logger = logging.getLogger(__name__)
 INTENT_PREFIX = "/"
 
 
+@dataclass(frozen=True)
+class RasaAnswer:
+    messages: list[dict[str, Any]]
+    nlu: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def intent(self) -> str | None:
+        return (self.nlu.get("intent") or {}).get("name")
+
+    @property
+    def language(self) -> str | None:
+        return self.nlu.get("language")
+
+    @property
+    def language_confidence(self) -> float:
+        return float(self.nlu.get("language_confidence") or 0.0)
+
+
 class RasaUnavailable(RuntimeError):
     """Rasa did not answer (down, starting, timed out, or errored)."""
 
 
 class RasaClient:
     def __init__(self, base_url: str, timeout_seconds: float) -> None:
-        self._url = base_url.rstrip("/") + "/webhooks/rest/webhook"
+        self._url = base_url.rstrip("/") + "/webhooks/assistant/webhook"
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
         self._session: aiohttp.ClientSession | None = None
 
@@ -29,19 +49,17 @@ class RasaClient:
         if self._session is not None:
             await self._session.close()
 
-    async def send_text(
-        self, sender: str, text: str, metadata: dict[str, Any]
-    ) -> list[dict[str, Any]]:
+    async def send_text(self, sender: str, text: str, metadata: dict[str, Any]) -> RasaAnswer:
         """A user's own words: never interpreted as an `/intent{...}` shortcut."""
         return await self._post(sender, as_user_text(text), metadata)
 
     async def send_intent(
         self, sender: str, intent: str, metadata: dict[str, Any], entities: str = ""
-    ) -> list[dict[str, Any]]:
+    ) -> RasaAnswer:
         """A trusted intent chosen by the app (a button, a shared location)."""
         return await self._post(sender, f"{INTENT_PREFIX}{intent}{entities}", metadata)
 
-    async def _post(self, sender: str, message: str, metadata: dict[str, Any]) -> list[Any]:
+    async def _post(self, sender: str, message: str, metadata: dict[str, Any]) -> RasaAnswer:
         if self._session is None:
             raise RuntimeError("RasaClient.start() was not called")
         body = {"sender": sender, "message": message, "metadata": metadata}
@@ -49,7 +67,8 @@ class RasaClient:
             async with self._session.post(self._url, json=body) as response:
                 if response.status != 200:
                     raise RasaUnavailable(f"Rasa answered HTTP {response.status}")
-                return list(await response.json())
+                body = await response.json()
+                return RasaAnswer(list(body.get("messages") or []), dict(body.get("nlu") or {}))
         except (aiohttp.ClientError, TimeoutError) as error:
             raise RasaUnavailable(str(error)) from error
 

@@ -110,6 +110,18 @@ def language_set(loc: Localizer) -> list[Outbound]:
     ]
 
 
+def language_switch_offer(detected: Localizer, current: str) -> Outbound:
+    """Offered in the language the person writes in, when they chose another one."""
+    text = detected.gettext(
+        "You are writing in {language}. Do you want me to answer in {language}?"
+    ).format(language=language_name(detected.language))
+    buttons = [
+        [Button("✅ " + language_name(detected.language), f"lang:{detected.language}")],
+        [Button(language_name(current), f"lang:{current}")],
+    ]
+    return Outbound(text=esc(text), buttons=buttons)
+
+
 def city_buttons(loc: Localizer, cities: Sequence[City]) -> list[list[Button]]:
     buttons = [Button(city.display_name(loc.language), f"city:{city.slug}") for city in cities]
     return [

@@ -35,12 +35,13 @@ class UserStore:
             await session.commit()
             return Profile(pseudonym, language, False, None, None, is_new=True)
 
-    async def set_language(self, pseudonym: str, language: str) -> None:
+    async def set_language(self, pseudonym: str, language: str, *, chosen: bool = True) -> None:
+        """Set the language: `chosen` by the person, or followed from how they write."""
         async with self._database.session() as session:
             user = await session.get(BotUser, pseudonym)
             if user is not None:
                 user.language = language
-                user.language_chosen = True
+                user.language_chosen = user.language_chosen or chosen
                 await session.commit()
 
     async def set_city(self, pseudonym: str, city_slug: str) -> City | None:

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import aiohttp
 import pytest

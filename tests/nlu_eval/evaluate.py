@@ -1,0 +1,363 @@
+"""`make eval`: train the NLU model from scratch and measure it; writes docs/nlu-report.md.
+
+Runs in Rasa's environment (.venv-rasa). Measures: training time and peak memory, model
+size, and on the held-out set (tests/nlu_heldout/, written separately from the training
+data and never trained on): intent accuracy per language and romanized slice, per-intent
+F1, confusion matrix, city entity precision/recall, out-of-scope messages answered with a
+topic, language detection on messages of 3+ words, parse latency and loaded-model memory.
+Then 3-fold cross-validation on the training data, per language.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psutil
+from ruamel.yaml import YAML
+
+ROOT = Path(__file__).resolve().parents[2]
+HELDOUT_DIR = ROOT / "tests" / "nlu_heldout"
+TOPICS = ("ask_job_services", "ask_housing_help", "ask_language_course", "ask_help_desk")
+LANGUAGES = ("it", "en", "fr", "es", "ar", "uk", "ru", "sq", "ro", "zh", "bn", "ur", "fa", "tl")
+
+
+@dataclass
+class Case:
+    text: str
+    intent: str
+    cities: set[str]
+    language: str
+    slice: str  # the held-out file: "ar", "ar-Latn", ...
+
+
+@dataclass
+class Prediction:
+    intent: str
+    cities: set[str]
+    language: str | None
+    seconds: float
+
+
+def load_heldout() -> list[Case]:
+    cases = []
+    for path in sorted(HELDOUT_DIR.glob("*.yml")):
+        for item in YAML(typ="safe").load(path.read_text(encoding="utf-8")):
+            cities = {item["city"]} if item.get("city") else set()
+            cases.append(
+                Case(item["text"], item["intent"], cities, path.stem.split("-")[0], path.stem)
+            )
+    return cases
+
+
+def train(config: Path, out_dir: Path) -> tuple[Path, float, int]:
+    """Train with `rasa train`; return the model, seconds, and peak RSS in bytes."""
+    command = [
+        str(ROOT / ".venv-rasa" / "bin" / "rasa"), "train", "--config", str(config),
+        "--domain", "domain.yml", "--data", "nlu_data", "--out", str(out_dir),
+        "--fixed-model-name", "evaluated",
+    ]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    start = time.perf_counter()
+    process = psutil.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+    )
+    peak = 0
+    while process.poll() is None:
+        try:
+            rss = process.memory_info().rss + sum(
+                c.memory_info().rss for c in process.children(recursive=True)
+            )
+            peak = max(peak, rss)
+        except psutil.Error:
+            pass
+        time.sleep(0.2)
+    if process.returncode != 0:
+        raise RuntimeError(f"training failed with {config}")
+    return out_dir / "evaluated.tar.gz", time.perf_counter() - start, peak
+
+
+def predict(model: Path, cases: list[Case]) -> tuple[list[Prediction], int]:
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(model))
+    loop = asyncio.new_event_loop()
+    loop.run_until_complete(agent.parse_message("warm up the model"))
+    predictions = []
+    for case in cases:
+        start = time.perf_counter()
+        result = loop.run_until_complete(agent.parse_message(case.text))
+        seconds = time.perf_counter() - start
+        intent = result["intent"]["name"] or "nlu_fallback"
+        cities = {e["value"] for e in result.get("entities", []) if e["entity"] == "city"}
+        predictions.append(Prediction(intent, cities, result.get("language"), seconds))
+    return predictions, psutil.Process().memory_info().rss
+
+
+def normalised(intent: str) -> str:
+    return "out_of_scope" if intent == "nlu_fallback" else intent
+
+
+def tells_language(text: str) -> bool:
+    han = sum(1 for char in text if "\u3400" <= char <= "\u9fff")
+    return len(text.split()) >= 3 or han >= 3
+
+
+def percentile(values: list[float], p: float) -> float:
+    data = sorted(values)
+    return data[min(len(data) - 1, round(p / 100 * (len(data) - 1)))]
+
+
+def score(cases: list[Case], predictions: list[Prediction]) -> dict[str, Any]:
+    from sklearn.metrics import classification_report
+
+    by_slice: dict[str, list[bool]] = defaultdict(list)
+    for case, prediction in zip(cases, predictions, strict=True):
+        by_slice[case.slice].append(normalised(prediction.intent) == case.intent)
+    accuracy = {name: sum(hits) / len(hits) for name, hits in by_slice.items()}
+    native = {lang: accuracy[lang] for lang in LANGUAGES if lang in accuracy}
+    romanized = {name: value for name, value in accuracy.items() if "-" in name}
+    gold = [case.intent for case in cases]
+    predicted = [normalised(p.intent) for p in predictions]
+    labels = sorted(set(gold) | set(predicted))
+    report = classification_report(
+        gold, predicted, labels=labels, output_dict=True, zero_division=0
+    )
+    confusion: dict[str, Counter[str]] = defaultdict(Counter)
+    for g, p in zip(gold, predicted, strict=True):
+        confusion[g][p] += 1
+    tp = sum(len(c.cities & p.cities) for c, p in zip(cases, predictions, strict=True))
+    predicted_cities = sum(len(p.cities) for p in predictions)
+    gold_cities = sum(len(c.cities) for c in cases)
+    precision = tp / predicted_cities if predicted_cities else 1.0
+    recall = tp / gold_cities if gold_cities else 1.0
+    out_of_scope = [
+        p for c, p in zip(cases, predictions, strict=True) if c.intent == "out_of_scope"
+    ]
+    wrong_topic = sum(1 for p in out_of_scope if p.intent in TOPICS)
+    language_cases = [
+        (c, p) for c, p in zip(cases, predictions, strict=True) if tells_language(c.text)
+    ]
+    language_hits = sum(1 for c, p in language_cases if p.language == c.language)
+    latencies = [p.seconds * 1000 for p in predictions]
+    return {
+        "cases": len(cases),
+        "accuracy": accuracy,
+        "macro": statistics.mean(native.values()) if native else float("nan"),
+        "worst": min(native.items(), key=lambda item: item[1]) if native else ("-", float("nan")),
+        "romanized": (
+            sum(sum(by_slice[n]) for n in romanized) / sum(len(by_slice[n]) for n in romanized)
+        )
+        if romanized
+        else float("nan"),
+        "report": report,
+        "labels": labels,
+        "confusion": confusion,
+        "city": (
+            precision,
+            recall,
+            2 * precision * recall / (precision + recall) if precision + recall else 0,
+        ),
+        "oos_wrong_topic": (wrong_topic, len(out_of_scope)),
+        "language": (language_hits, len(language_cases)),
+        "language_misses": [
+            (c.text, c.language, p.language) for c, p in language_cases if p.language != c.language
+        ],
+        "errors": [
+            (c.slice, c.text, c.intent, normalised(p.intent))
+            for c, p in zip(cases, predictions, strict=True)
+            if normalised(p.intent) != c.intent
+        ],
+        "latency": (
+            percentile(latencies, 50),
+            percentile(latencies, 95),
+            percentile(latencies, 99),
+        ),
+    }
+
+
+def cross_validation(folds: int, out_dir: Path) -> dict[str, tuple[int, int]]:
+    """Rasa's own cross-validation; per-language accuracy from its list of errors."""
+    command = [
+        str(ROOT / ".venv-rasa" / "bin" / "rasa"), "test", "nlu", "--nlu", "nlu_data",
+        "--config", "config.yml", "--cross-validation", "--folds", str(folds),
+        "--out", str(out_dir), "--no-plot", "--successes",
+    ]  # fmt: skip
+    subprocess.run(command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)  # fmt: skip
+    language_of = text_languages()
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for name, hit in (("intent_successes.json", 1), ("intent_errors.json", 0)):
+        path = out_dir / name
+        for item in json.loads(path.read_text()) if path.exists() else []:
+            slice_name = language_of.get(item["text"], "?")
+            totals[slice_name][0] += hit
+            totals[slice_name][1] += 1
+    return {name: (hits, total) for name, (hits, total) in totals.items()}
+
+
+def text_languages() -> dict[str, str]:
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    mapping: dict[str, str] = {}
+    for folder in sorted(p for p in (ROOT / "nlu_data").iterdir() if p.is_dir()):
+        if folder.name in ("generated", "dialogue"):
+            continue
+        for example in load_data(str(folder)).intent_examples:
+            mapping.setdefault(example.get("text"), folder.name)
+    return mapping
+
+
+def render(
+    label: str, scores: dict[str, Any], seconds: float, peak: int, size: int, loaded_rss: int
+) -> list[str]:
+    precision, recall, f1 = scores["city"]
+    wrong, total_oos = scores["oos_wrong_topic"]
+    hits, total_lang = scores["language"]
+    p50, p95, p99 = scores["latency"]
+    worst_language, worst_value = scores["worst"]
+    return [
+        f"### {label}",
+        "",
+        "| measure | value |",
+        "|---|---|",
+        f"| intent accuracy, macro over 14 languages | {scores['macro']:.1%} |",
+        f"| worst language | {worst_language} {worst_value:.1%} |",
+        f"| romanized slices (ar-Latn, ur-Latn, bn-Latn) | {scores['romanized']:.1%} |",
+        f"| city entity precision / recall / F1 | {precision:.3f} / {recall:.3f} / {f1:.3f} |",
+        f"| out-of-scope answered with a topic | {wrong}/{total_oos} = {wrong / max(total_oos, 1):.1%} |",
+        f"| language detection, messages of 3+ words | {hits}/{total_lang} = {hits / max(total_lang, 1):.1%} |"
+        if total_lang
+        else "| language detection | — |",
+        f"| training time (`rasa train`, from scratch) | {seconds // 60:.0f} m {seconds % 60:.0f} s |",
+        f"| peak memory of training | {peak / 2**20:.0f} MiB |",
+        f"| model file | {size / 2**20:.1f} MB |",
+        f"| parse latency p50 / p95 / p99 | {p50:.1f} / {p95:.1f} / {p99:.1f} ms |",
+        f"| memory of the process with the loaded model | {loaded_rss / 2**20:.0f} MiB |",
+        "",
+    ]
+
+
+def detail(scores: dict[str, Any]) -> list[str]:
+    lines = ["### Intent accuracy per held-out file", "", "| file | accuracy |", "|---|---|"]
+    lines += [f"| {name} | {value:.1%} |" for name, value in sorted(scores["accuracy"].items())]
+    lines += [
+        "",
+        "### Per-intent precision, recall, F1",
+        "",
+        "| intent | precision | recall | F1 | support |",
+        "|---|---|---|---|---|",
+    ]
+    for label in scores["labels"]:
+        row = scores["report"][label]
+        lines.append(
+            f"| {label} | {row['precision']:.2f} | {row['recall']:.2f} | {row['f1-score']:.2f} | {row['support']:.0f} |"
+        )
+    labels = scores["labels"]
+    short = [
+        label.replace("ask_", "").replace("_services", "").replace("language_course", "course")
+        for label in labels
+    ]
+    lines += [
+        "",
+        "### Confusion matrix (rows: expected, columns: predicted)",
+        "",
+        "| | " + " | ".join(short) + " |",
+        "|---" * (len(labels) + 1) + "|",
+    ]
+    for label, name in zip(labels, short, strict=True):
+        lines.append(
+            f"| **{name}** | "
+            + " | ".join(str(scores["confusion"][label][p] or "") for p in labels)
+            + " |"
+        )
+    lines += [
+        "",
+        "### Held-out errors",
+        "",
+        "| file | text | expected | predicted |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| {s} | {t.replace('|', '/')} | {e} | {p} |" for s, t, e, p in scores["errors"]]
+    lines += [
+        "",
+        "### Language detection misses (3+ words)",
+        "",
+        "| text | expected | detected |",
+        "|---|---|---|",
+    ]
+    lines += [f"| {t.replace('|', '/')} | {e} | {d} |" for t, e, d in scores["language_misses"]]
+    return lines + [""]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--config", type=Path, default=ROOT / "config.yml")
+    parser.add_argument("--label", default="This project's pipeline (config.yml)")
+    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "nlu-report.md")
+    parser.add_argument("--json", type=Path, help="also write the summary as JSON")
+    parser.add_argument("--folds", type=int, default=3, help="0 skips cross-validation")
+    args = parser.parse_args()
+
+    cases = load_heldout()
+    workdir = Path(tempfile.mkdtemp(prefix="nlu-eval-"))
+    model, seconds, peak = train(args.config, workdir)
+    predictions, loaded_rss = predict(model, cases)
+    scores = score(cases, predictions)
+    lines = ["# NLU report", "", f"Written by `make eval` (`tests/nlu_eval/evaluate.py`), {time.strftime('%Y-%m-%d')}, "
+             f"{os.cpu_count()} cores. Held-out set: {scores['cases']} messages in `tests/nlu_heldout/`, written by "
+             "separate writers who never saw the training data; never trained on. `nlu_fallback` counts as out of scope.", ""]  # fmt: skip
+    lines += ["## Summary", ""] + render(
+        args.label, scores, seconds, peak, model.stat().st_size, loaded_rss
+    )
+    if args.folds:
+        lines += [
+            "## Cross-validation on the training data",
+            "",
+            f"{args.folds}-fold, Rasa's `rasa test nlu --cross-validation` with config.yml.",
+            "",
+            "| training folder | accuracy | examples |",
+            "|---|---|---|",
+        ]
+        for name, (hits, total) in sorted(cross_validation(args.folds, workdir / "cv").items()):
+            lines.append(f"| {name} | {hits / total:.1%} | {total} |")
+        lines.append("")
+    lines += ["## Held-out details", ""] + detail(scores)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    existing = args.output.read_text() if args.output.exists() else ""
+    appendix = existing[existing.index("## Comparison") :] if "## Comparison" in existing else ""
+    args.output.write_text(
+        "\n".join(lines) + ("\n" + appendix if appendix else ""), encoding="utf-8"
+    )
+    if args.json:
+        summary = {
+            k: v
+            for k, v in scores.items()
+            if k
+            in ("macro", "romanized", "city", "oos_wrong_topic", "language", "latency", "accuracy")
+        }
+        summary.update(
+            training_seconds=seconds,
+            training_peak_rss=peak,
+            model_bytes=model.stat().st_size,
+            loaded_rss=loaded_rss,
+            worst=scores["worst"],
+        )
+        args.json.write_text(json.dumps(summary, indent=2, ensure_ascii=False))
+    print("\n".join(lines[:40]))
+
+
+if __name__ == "__main__":
+    main()
