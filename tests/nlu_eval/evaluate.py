@@ -16,9 +16,7 @@ import json
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
-import threading
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -65,10 +63,19 @@ def load_heldout() -> list[Case]:
 def train(config: Path, out_dir: Path) -> tuple[Path, float, int]:
     """Train with `rasa train`; return the model, seconds, and peak RSS in bytes."""
     command = [
-        str(ROOT / ".venv-rasa" / "bin" / "rasa"), "train", "--config", str(config),
-        "--domain", "domain.yml", "--data", "nlu_data", "--out", str(out_dir),
-        "--fixed-model-name", "evaluated",
-    ]  # fmt: skip
+        str(ROOT / ".venv-rasa" / "bin" / "rasa"),
+        "train",
+        "--config",
+        str(config),
+        "--domain",
+        "domain.yml",
+        "--data",
+        "nlu_data",
+        "--out",
+        str(out_dir),
+        "--fixed-model-name",
+        "evaluated",
+    ]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     start = time.perf_counter()
     process = psutil.Popen(
@@ -191,12 +198,29 @@ def score(cases: list[Case], predictions: list[Prediction]) -> dict[str, Any]:
 def cross_validation(folds: int, out_dir: Path) -> dict[str, tuple[int, int]]:
     """Rasa's own cross-validation; per-language accuracy from its list of errors."""
     command = [
-        str(ROOT / ".venv-rasa" / "bin" / "rasa"), "test", "nlu", "--nlu", "nlu_data",
-        "--config", "config.yml", "--cross-validation", "--folds", str(folds),
-        "--out", str(out_dir), "--no-plot", "--successes",
-    ]  # fmt: skip
-    subprocess.run(command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)  # fmt: skip
+        str(ROOT / ".venv-rasa" / "bin" / "rasa"),
+        "test",
+        "nlu",
+        "--nlu",
+        "nlu_data",
+        "--config",
+        "config.yml",
+        "--cross-validation",
+        "--folds",
+        str(folds),
+        "--out",
+        str(out_dir),
+        "--no-plot",
+        "--successes",
+    ]
+    subprocess.run(
+        command,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
     language_of = text_languages()
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for name, hit in (("intent_successes.json", 1), ("intent_errors.json", 0)):
@@ -299,7 +323,7 @@ def detail(scores: dict[str, Any]) -> list[str]:
         "|---|---|---|",
     ]
     lines += [f"| {t.replace('|', '/')} | {e} | {d} |" for t, e, d in scores["language_misses"]]
-    return lines + [""]
+    return [*lines, ""]
 
 
 def main() -> None:
@@ -316,12 +340,19 @@ def main() -> None:
     model, seconds, peak = train(args.config, workdir)
     predictions, loaded_rss = predict(model, cases)
     scores = score(cases, predictions)
-    lines = ["# NLU report", "", f"Written by `make eval` (`tests/nlu_eval/evaluate.py`), {time.strftime('%Y-%m-%d')}, "
-             f"{os.cpu_count()} cores. Held-out set: {scores['cases']} messages in `tests/nlu_heldout/`, written by "
-             "separate writers who never saw the training data; never trained on. `nlu_fallback` counts as out of scope.", ""]  # fmt: skip
-    lines += ["## Summary", ""] + render(
-        args.label, scores, seconds, peak, model.stat().st_size, loaded_rss
-    )
+    lines = [
+        "# NLU report",
+        "",
+        f"Written by `make eval` (`tests/nlu_eval/evaluate.py`), {time.strftime('%Y-%m-%d')}, "
+        f"{os.cpu_count()} cores. Held-out set: {scores['cases']} messages in `tests/nlu_heldout/`, written by "
+        "separate writers who never saw the training data; never trained on. `nlu_fallback` counts as out of scope.",
+        "",
+    ]
+    lines += [
+        "## Summary",
+        "",
+        *render(args.label, scores, seconds, peak, model.stat().st_size, loaded_rss),
+    ]
     if args.folds:
         lines += [
             "## Cross-validation on the training data",
@@ -334,7 +365,7 @@ def main() -> None:
         for name, (hits, total) in sorted(cross_validation(args.folds, workdir / "cv").items()):
             lines.append(f"| {name} | {hits / total:.1%} | {total} |")
         lines.append("")
-    lines += ["## Held-out details", ""] + detail(scores)
+    lines += ["## Held-out details", "", *detail(scores)]
     args.output.parent.mkdir(parents=True, exist_ok=True)
     existing = args.output.read_text() if args.output.exists() else ""
     appendix = existing[existing.index("## Comparison") :] if "## Comparison" in existing else ""
