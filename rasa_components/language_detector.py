@@ -33,15 +33,28 @@ LANGUAGE = "language"
 LANGUAGE_CONFIDENCE = "language_confidence"
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class LanguageDetector(GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {
             "corpus_dir": "nlu_data",
-            "supported": ["it", "en", "fr", "es", "ar", "uk", "ru", "sq", "ro", "zh", "bn", "ur", "fa", "tl"],
+            "supported": [
+                "it",
+                "en",
+                "fr",
+                "es",
+                "ar",
+                "uk",
+                "ru",
+                "sq",
+                "ro",
+                "zh",
+                "bn",
+                "ur",
+                "fa",
+                "tl",
+            ],
             "min_confidence": 0.55,
             "C": 20.0,
             "random_state": 42,
@@ -89,11 +102,16 @@ class LanguageDetector(GraphComponent):
         texts, labels = labelled_corpus(Path(self._config["corpus_dir"]), self._config["supported"])
         self._model = Pipeline(
             [
-                ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True)),
+                (
+                    "chars",
+                    TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True),
+                ),
                 (
                     "classifier",
                     LogisticRegression(
-                        C=self._config["C"], max_iter=2000, random_state=self._config["random_state"]
+                        C=self._config["C"],
+                        max_iter=2000,
+                        random_state=self._config["random_state"],
                     ),
                 ),
             ]

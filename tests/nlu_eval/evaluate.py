@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import statistics
 import subprocess
@@ -98,7 +99,11 @@ def train(config: Path, out_dir: Path) -> tuple[Path, float, int]:
 
 def predict(model: Path, cases: list[Case]) -> tuple[list[Prediction], int]:
     from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
 
+    configure_structlog(
+        logging.WARNING
+    )  # as `rasa run` does at its INFO level: no per-parse debug lines
     agent = Agent.load(str(model))
     loop = asyncio.new_event_loop()
     loop.run_until_complete(agent.parse_message("warm up the model"))
