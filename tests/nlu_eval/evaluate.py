@@ -77,7 +77,8 @@ def train(config: Path, out_dir: Path) -> tuple[Path, float, int]:
         "--fixed-model-name",
         "evaluated",
     ]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # no component cache: every component is trained, as on a fresh clone
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_MAX_CACHE_SIZE": "0"}
     start = time.perf_counter()
     process = psutil.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
