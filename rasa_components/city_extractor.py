@@ -27,6 +27,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from rasa_components.gazetteer import Gazetteer
+from rasa_components.storage import read_artifact, write_artifact
 
 NAMES_FILE = "city_names.json"
 CITY_TOKEN = "citytoken"
@@ -70,10 +71,8 @@ class CityExtractor(GraphComponent, EntityExtractorMixin):
     def train(self, training_data: TrainingData) -> Resource:
         self._names = names_from_training_data(training_data, self._config["entity"])
         self._gazetteer = Gazetteer(self._names)
-        with self._model_storage.write_to(self._resource) as directory:
-            (directory / NAMES_FILE).write_text(
-                json.dumps(self._names, ensure_ascii=False), encoding="utf-8"
-            )
+        data = json.dumps(self._names, ensure_ascii=False).encode()
+        write_artifact(self._model_storage, self._resource, NAMES_FILE, data)
         return self._resource
 
     @classmethod
@@ -85,12 +84,8 @@ class CityExtractor(GraphComponent, EntityExtractorMixin):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> CityExtractor:
-        try:
-            with model_storage.read_from(resource) as directory:
-                names = json.loads((directory / NAMES_FILE).read_text(encoding="utf-8"))
-        except (ValueError, FileNotFoundError):
-            names = {}
-        return cls(config, model_storage, resource, names)
+        data = read_artifact(model_storage, resource, NAMES_FILE)
+        return cls(config, model_storage, resource, json.loads(data) if data else {})
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:

@@ -28,6 +28,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
+from rasa_components.storage import read_artifact, write_artifact
+
 MODEL_FILE = "language_detector.pkl"
 LANGUAGE = "language"
 LANGUAGE_CONFIDENCE = "language_confidence"
@@ -91,11 +93,8 @@ class LanguageDetector(GraphComponent):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> LanguageDetector:
-        try:
-            with model_storage.read_from(resource) as directory:
-                model = pickle.loads((directory / MODEL_FILE).read_bytes())
-        except (ValueError, FileNotFoundError):
-            model = None
+        data = read_artifact(model_storage, resource, MODEL_FILE)
+        model = pickle.loads(data) if data else None
         return cls(config, model_storage, resource, model)
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -117,8 +116,7 @@ class LanguageDetector(GraphComponent):
             ]
         )
         self._model.fit(texts, labels)
-        with self._model_storage.write_to(self._resource) as directory:
-            (directory / MODEL_FILE).write_bytes(pickle.dumps(self._model))
+        write_artifact(self._model_storage, self._resource, MODEL_FILE, pickle.dumps(self._model))
         return self._resource
 
     def process(self, messages: list[Message]) -> list[Message]:

@@ -26,6 +26,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from rasa_components.normalize import fold
+from rasa_components.storage import read_artifact, write_artifact
 
 MODEL_FILE = "tfidf_classifier.pkl"
 
@@ -75,11 +76,8 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> TfidfIntentClassifier:
-        try:
-            with model_storage.read_from(resource) as directory:
-                model = pickle.loads((directory / MODEL_FILE).read_bytes())
-        except (ValueError, FileNotFoundError):
-            model = None
+        data = read_artifact(model_storage, resource, MODEL_FILE)
+        model = pickle.loads(data) if data else None
         return cls(config, model_storage, resource, model)
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -109,8 +107,7 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         )
         classifier.fit(features, labels)
         self._model = {"words": words, "chars": chars, "classifier": classifier}
-        with self._model_storage.write_to(self._resource) as directory:
-            (directory / MODEL_FILE).write_bytes(pickle.dumps(self._model))
+        write_artifact(self._model_storage, self._resource, MODEL_FILE, pickle.dumps(self._model))
         return self._resource
 
     def process(self, messages: list[Message]) -> list[Message]:

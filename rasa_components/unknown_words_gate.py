@@ -19,6 +19,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from rasa_components.normalize import fold
+from rasa_components.storage import read_artifact, write_artifact
 
 VOCABULARY_FILE = "vocabulary.json"
 
@@ -60,20 +61,14 @@ class UnknownWordsGate(GraphComponent):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> UnknownWordsGate:
-        try:
-            with model_storage.read_from(resource) as directory:
-                words = json.loads((directory / VOCABULARY_FILE).read_text(encoding="utf-8"))
-        except (ValueError, FileNotFoundError):
-            words = []
-        return cls(config, model_storage, resource, set(words))
+        data = read_artifact(model_storage, resource, VOCABULARY_FILE)
+        return cls(config, model_storage, resource, set(json.loads(data) if data else []))
 
     def train(self, training_data: TrainingData) -> Resource:
         for example in training_data.intent_examples:
             self._vocabulary.update(self._words(example))
-        with self._model_storage.write_to(self._resource) as directory:
-            (directory / VOCABULARY_FILE).write_text(
-                json.dumps(sorted(self._vocabulary), ensure_ascii=False), encoding="utf-8"
-            )
+        data = json.dumps(sorted(self._vocabulary), ensure_ascii=False).encode()
+        write_artifact(self._model_storage, self._resource, VOCABULARY_FILE, data)
         return self._resource
 
     def process(self, messages: list[Message]) -> list[Message]:
