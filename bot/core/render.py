@@ -67,9 +67,12 @@ def follow_up_buttons(loc: Localizer) -> list[list[Button]]:
     ]
 
 
-def menu_message(loc: Localizer, text: str | None = None) -> Outbound:
-    prompt = loc.gettext("How can I help you? Choose a topic or write your question.")
-    return Outbound(text=esc(text or prompt), buttons=main_menu(loc))
+def menu_message(loc: Localizer, text: str | None = None, *, lead: str | None = None) -> Outbound:
+    """The main menu with `text`, or with the usual question, after `lead` if given."""
+    if text is None:
+        prompt = loc.gettext("How can I help you? Choose a topic or write your question.")
+        text = f"{lead}\n{prompt}" if lead else prompt
+    return Outbound(text=esc(text), buttons=main_menu(loc))
 
 
 def welcome(loc: Localizer) -> list[Outbound]:
@@ -102,12 +105,7 @@ def language_set(loc: Localizer) -> list[Outbound]:
     text = loc.gettext("From now on I will write to you in {language}.").format(
         language=language_name(loc.language)
     )
-    return [
-        menu_message(
-            loc,
-            text + "\n" + loc.gettext("How can I help you? Choose a topic or write your question."),
-        )
-    ]
+    return [menu_message(loc, lead=text)]
 
 
 def language_switch_offer(detected: Localizer, current: str) -> Outbound:
@@ -337,22 +335,13 @@ class Renderer:
         return city_picker(loc, await self.cities(), intro)
 
     async def _render_city_set(self, loc: Localizer, payload: dict[str, Any]) -> list[Outbound]:
-        city = await self.city(payload["city"])
-        name = city.display_name(loc.language) if city else payload["city"]
+        name = await self._city_name(loc, payload["city"])
         text = loc.gettext("Fine: I will give you information for {city}.").format(city=name)
-        return [
-            menu_message(
-                loc,
-                text
-                + "\n"
-                + loc.gettext("How can I help you? Choose a topic or write your question."),
-            )
-        ]
+        return [menu_message(loc, lead=text)]
 
     async def _render_services(self, loc: Localizer, payload: dict[str, Any]) -> list[Outbound]:
         services = await self._services(payload.get("service_ids", []))
-        city = await self.city(payload["city"])
-        city_name = city.display_name(loc.language) if city else payload["city"]
+        city_name = await self._city_name(loc, payload["city"])
         if not services:
             return plain_with_menu(
                 loc,
@@ -390,13 +379,17 @@ class Renderer:
 
     async def _render_human(self, loc: Localizer, payload: dict[str, Any]) -> list[Outbound]:
         services = await self._services(payload.get("service_ids", []))
-        city = await self.city(payload["city"])
-        city_name = city.display_name(loc.language) if city else payload["city"]
+        city_name = await self._city_name(loc, payload["city"])
         text = loc.gettext(
             "A cultural mediator or desk operator can help you in person. "
             "These desks in {city} can receive you:"
         ).format(city=city_name)
         return [Outbound(text=f"<b>{esc(text)}</b>"), *self._cards(loc, services)]
+
+    async def _city_name(self, loc: Localizer, slug: str) -> str:
+        """The city's name in the user's language (the slug if the city is gone)."""
+        city = await self.city(slug)
+        return city.display_name(loc.language) if city else slug
 
     async def _services(self, ids: Sequence[int]) -> list[Service]:
         async with self._database.session() as session:
