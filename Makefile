@@ -17,7 +17,7 @@ PYTHON310 ?= $(call find_python,python3.10 $(wildcard $(HOME)/.pyenv/versions/3.
 
 export RASA_PORT ?= 5005
 
-.PHONY: help setup venv rasa-venv i18n-extract i18n-update i18n-compile db sample-data \
+.PHONY: help setup venv rasa-venv browser i18n-extract i18n-update i18n-compile db sample-data \
         nlu-cities train validate run test test-unit test-e2e lint bench eval eval-baseline clean
 
 help:
@@ -29,7 +29,7 @@ help:
 
 setup:
 	@mkdir -p var && start=$$(date +%s) && \
-	$(MAKE) --no-print-directory venv rasa-venv i18n-compile db sample-data nlu-cities train && \
+	$(MAKE) --no-print-directory venv rasa-venv browser i18n-compile db sample-data nlu-cities train && \
 	echo "$$(( $$(date +%s) - start ))" > var/setup-seconds && \
 	echo "setup done in $$(cat var/setup-seconds) s"
 
@@ -68,6 +68,15 @@ db: venv var/rasa-auth-token
 
 sample-data: db
 	$(PY) -m bot.kb load-sample
+	$(PY) -m bot.staff load-canned-replies
+
+# Debian's Chromium, for the browser tests (Playwright drives /usr/bin/chromium)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium >/dev/null || \
+	  { $$SUDO apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium >/dev/null; }; }
+	@chromium --version
 
 nlu-cities: venv
 	$(PY) -m bot.kb export-nlu

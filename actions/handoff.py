@@ -1,15 +1,25 @@
-"""Talking to a person: for now, the desks of the person's city where mediators receive."""
+"""Talking to a person: the app runs the handoff; Rasa tells it what the person was asking."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import HUMAN
-from actions.services import answer_for_city_in_context
+from actions.context import INTENT_TOPICS, knowledge_base, mentioned_city
+from bot.kb.queries import resolve_city
+
+
+def last_topic(tracker: Tracker) -> str | None:
+    """The topic of the person's most recent topic question, if any."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            intent = (event.get("parse_data") or {}).get("intent", {}).get("name")
+            if intent in INTENT_TOPICS:
+                return INTENT_TOPICS[intent]
+    return tracker.get_slot("pending_topic")
 
 
 class ActionTalkToPerson(Action):
@@ -19,4 +29,14 @@ class ActionTalkToPerson(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        return await answer_for_city_in_context(dispatcher, tracker, HUMAN)
+        payload: dict[str, Any] = {"kind": "handoff_offer", "topic": last_topic(tracker)}
+        events: list[EventType] = []
+        named = mentioned_city(tracker)
+        if named:
+            async with knowledge_base().session() as session:
+                city = await resolve_city(session, named)
+            if city is not None:
+                payload["city"] = city.slug
+                events.append(SlotSet("city", city.name))
+        dispatcher.utter_message(json_message=payload)
+        return events

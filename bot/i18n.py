@@ -51,13 +51,29 @@ class Gettext(Protocol):
     def __call__(self, message: str, /) -> str: ...
 
 
+# other codes for a supported language: Filipino is how many devices name Tagalog
+LANGUAGE_ALIASES = {"fil": "tl"}
+
+
 def negotiate_language(
     preferences: Sequence[str | None], default: str, supported: Sequence[str] = SUPPORTED_LANGUAGES
 ) -> str:
-    """The best supported language for IETF tags such as Telegram's `language_code`."""
+    """The best supported language for IETF tags such as Telegram's `language_code`.
+
+    The primary subtag decides first ("uk-UA" → uk, "fil" → tl); Babel's negotiation is
+    the fallback. Babel alone would turn "tl" into "fil_PH", which has no catalog.
+    """
     tags = [tag.replace("_", "-") for tag in preferences if tag]
+    for tag in tags:
+        primary = tag.split("-")[0].lower()
+        primary = LANGUAGE_ALIASES.get(primary, primary)
+        if primary in supported:
+            return primary
     negotiated = Locale.negotiate(tags, list(supported), sep="-")
-    return str(negotiated) if negotiated else default
+    if negotiated is None:
+        return default
+    language = LANGUAGE_ALIASES.get(negotiated.language, negotiated.language)
+    return language if language in supported else default
 
 
 def language_name(language: str) -> str:

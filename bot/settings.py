@@ -42,6 +42,18 @@ class Settings(BaseSettings):
     pseudonym_key: SecretStr | None = None
     pseudonym_key_file: Path = PROJECT_ROOT / "var" / "pseudonym.key"
 
+    # handoff to cultural mediators
+    mediators_chat_id: int | None = None  # the mediators' supergroup (forum topics on)
+    handoff_escalate_after_minutes: float = Field(default=15.0, gt=0)
+    handoff_relay_interval_seconds: float = Field(default=2.0, gt=0)
+    bridge_languages: list[str] = ["en", "fr"]
+    staff_language: str = "it"  # the language of mediators' and staff's pages and posts
+    time_zone: str = "Europe/Rome"  # for duty hours
+
+    # the staff web pages (/console)
+    session_key: SecretStr | None = None  # 32+ characters; derived from the pseudonym key if unset
+    cookie_secure: bool = False  # True behind TLS
+
     default_language: str = "it"
     max_text_chars: int = Field(default=1000, ge=100, le=4000)
     log_level: str = "INFO"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -17,6 +18,7 @@ from tests.support import processes
 from tests.support.databases import postgres_database, sqlite_database
 from tests.support.telegram_double import (
     GROUP_CHAT_ID,
+    MEDIATORS_CHAT_ID,
     TOKEN,
     BotApiDouble,
     BotCall,
@@ -60,7 +62,9 @@ def action_server(
 
 
 @pytest.fixture(scope="session")
-async def telegram_double() -> AsyncIterator[BotApiDouble]:
+async def telegram_double(database_url: str) -> AsyncIterator[BotApiDouble]:
+    # One double per database: case numbers restart with each database, and so would
+    # the mediators' topic names, so a shared double would mix both runs' topics.
     double = BotApiDouble()
     await double.start()
     yield double
@@ -75,6 +79,36 @@ class Stack:
     database: Database
 
 
+def stack_settings(
+    rasa: processes.RasaServer,
+    database_url: str,
+    telegram: BotApiDouble,
+    key_dir: Path,
+) -> Settings:
+    return load_settings(
+        database_url=database_url,
+        telegram_bot_token=TOKEN,
+        telegram_api_base_url=telegram.base_url,
+        telegram_api_file_url=telegram.file_url,
+        rasa_url=rasa.url,
+        rasa_auth_token=rasa.token,
+        web_port=processes.free_port(),
+        pseudonym_key=f"test-pseudonym-key-{database_url}",
+        pseudonym_key_file=key_dir / "pseudonym.key",
+        mediators_chat_id=MEDIATORS_CHAT_ID,
+        handoff_relay_interval_seconds=0.2,
+        handoff_escalate_after_minutes=0.05,
+        session_key="test-session-key-0123456789abcdef0123456789",
+    )
+
+
+async def start_app(settings: Settings) -> web.AppRunner:
+    runner = web.AppRunner(create_app(settings), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, settings.web_host, settings.web_port).start()
+    return runner
+
+
 @pytest.fixture(scope="session")
 async def stack(
     rasa: processes.RasaServer,
@@ -83,23 +117,10 @@ async def stack(
     telegram_double: BotApiDouble,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[Stack]:
-    web_port = processes.free_port()
-    settings = load_settings(
-        database_url=database_url,
-        telegram_bot_token=TOKEN,
-        telegram_api_base_url=telegram_double.base_url,
-        telegram_api_file_url=telegram_double.file_url,
-        rasa_url=rasa.url,
-        rasa_auth_token=rasa.token,
-        web_port=web_port,
-        pseudonym_key=f"test-pseudonym-key-{database_url}",
-        pseudonym_key_file=tmp_path_factory.mktemp("keys") / "pseudonym.key",
-    )
-    runner = web.AppRunner(create_app(settings), access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", web_port).start()
+    settings = stack_settings(rasa, database_url, telegram_double, tmp_path_factory.mktemp("keys"))
+    runner = await start_app(settings)
     database = Database(database_url)
-    yield Stack(settings, telegram_double, f"http://127.0.0.1:{web_port}", database)
+    yield Stack(settings, telegram_double, f"http://127.0.0.1:{settings.web_port}", database)
     await database.dispose()
     await runner.cleanup()
 

@@ -19,6 +19,7 @@ from telegram import (
     InlineKeyboardMarkup,
     KeyboardButton,
     LinkPreviewOptions,
+    Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     Update,
@@ -44,6 +45,7 @@ from bot.settings import Settings
 logger = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
+TELEGRAM_ORIGIN = "tg:"
 MAX_CONCURRENT_UPDATES = 256
 ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 UpdateCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
@@ -155,17 +157,42 @@ class TelegramChannel:
         kind: InboundKind,
         **fields: Any,
     ) -> None:
-        user, chat = update.effective_user, update.effective_chat
+        user, chat, message = update.effective_user, update.effective_chat, update.effective_message
         if user is None or chat is None:
             return
+        if message is not None and kind != InboundKind.BUTTON:
+            media, file_id = media_of(message)
+            fields.update(origin=message_origin(message), media=media, file_id=file_id)
         inbound = Inbound(
             user=self._pseudonymize(CHANNEL, user.id),
             channel=CHANNEL,
             kind=kind,
             language_hint=user.language_code,
+            address=str(chat.id),
             **fields,
         )
         await send_all(context.bot, chat.id, await self._core.handle(inbound))
+
+
+def media_of(message: Message) -> tuple[str, str | None]:
+    """What a Telegram message carries: (kind, file id)."""
+    if message.photo:
+        return "photo", message.photo[-1].file_id
+    for kind in ("document", "voice", "audio", "video", "video_note", "sticker", "animation"):
+        attachment = getattr(message, kind)
+        if attachment is not None:
+            return kind, attachment.file_id
+    if message.location is not None:
+        return "location", None
+    return "text", None
+
+
+def message_origin(message: Message) -> str:
+    """Identifies a message for the handoff relay: its id, and its version if edited."""
+    origin = f"{TELEGRAM_ORIGIN}{message.message_id}"
+    if message.edit_date is not None:
+        origin += f":e{int(message.edit_date.timestamp())}"
+    return origin
 
 
 async def send_all(bot: Bot, chat_id: int, messages: Sequence[Outbound]) -> None:

@@ -17,6 +17,9 @@ from bot.core import render
 from bot.core.messages import Inbound, InboundKind, Outbound
 from bot.core.rasa_client import RasaAnswer, RasaClient, RasaUnavailable
 from bot.core.users import Profile, UserStore
+from bot.handoff import texts
+from bot.handoff.desk import HandoffDesk
+from bot.handoff.safeguarding import SafeguardingLexicon
 from bot.i18n import SUPPORTED_LANGUAGES, Catalogs, Localizer, negotiate_language
 
 logger = logging.getLogger(__name__)
@@ -34,6 +37,11 @@ NON_COMMITTAL_INTENTS = frozenset({"greet", "goodbye", "thank", "affirm", "deny"
 MIN_LANGUAGE_CONFIDENCE = 0.5
 MIN_WORDS_FOR_LANGUAGE = 3
 MIN_HAN_FOR_LANGUAGE = 4
+FALLBACK_INTENT = "nlu_fallback"
+MISUNDERSTOOD_BEFORE_OFFER = 2
+HANDOFF_OFFER = "handoff_offer"
+HANDOFF_BUTTONS = ("ho:", "rate:")
+LEAVE_COMMAND = "bot"
 
 
 @dataclass(frozen=True)
@@ -50,17 +58,31 @@ class ConversationCore:
         rasa: RasaClient,
         renderer: render.Renderer,
         catalogs: Catalogs,
+        handoff: HandoffDesk,
+        safeguarding: SafeguardingLexicon,
     ) -> None:
         self.config = config
         self._users = users
         self._rasa = rasa
         self._renderer = renderer
         self._catalogs = catalogs
+        self._handoff = handoff
+        self._safeguarding = safeguarding
 
     async def handle(self, inbound: Inbound) -> list[Outbound]:
         hinted = self.hinted_language(inbound.language_hint)
         profile = await self._users.get_or_create(inbound.user, inbound.channel, hinted)
         loc = self._catalogs.localizer(profile.language)
+        if inbound.kind == InboundKind.BUTTON and inbound.data.startswith(HANDOFF_BUTTONS):
+            return await self._handoff_button(inbound, profile, loc)
+        danger = self._safeguarding.match(inbound.text) if inbound.text else None
+        if danger is not None:
+            return await self._handoff.safeguard(profile, loc, inbound, danger)
+        case = await self._handoff.open_case(profile.pseudonym)
+        if case is not None:
+            if _command_name(inbound) == LEAVE_COMMAND:
+                return await self._handoff.leave(profile, loc)
+            return await self._handoff.on_inbound(case, inbound, profile, loc)
         match inbound.kind:
             case InboundKind.BUTTON:
                 return await self._button(inbound.data, profile, loc)
@@ -80,6 +102,24 @@ class ConversationCore:
 
     def localizer(self, language: str) -> Localizer:
         return self._catalogs.localizer(language)
+
+    async def _handoff_button(
+        self, inbound: Inbound, profile: Profile, loc: Localizer
+    ) -> list[Outbound]:
+        prefix, _, value = inbound.data.partition(":")
+        if prefix == "rate":
+            case_id, _, rating = value.partition(":")
+            if case_id.isdigit() and rating.isdigit():
+                return await self._handoff.rate(profile, loc, int(case_id), int(rating))
+            return [render.menu_message(loc)]
+        action, _, argument = value.partition(":")
+        if action == "yes":
+            return await self._handoff.confirm(profile, loc, argument or None, inbound)
+        if action == "bridge":
+            return await self._handoff.choose_bridge(profile, loc, argument)
+        if action == "leave":
+            return await self._handoff.leave(profile, loc)
+        return [render.menu_message(loc)]  # "ho:no"
 
     async def _command(self, text: str, profile: Profile, loc: Localizer) -> list[Outbound]:
         command = text.strip().split(maxsplit=1)[0].lstrip("/").split("@")[0].lower()
@@ -162,7 +202,20 @@ class ConversationCore:
         offer: list[Outbound] = []
         if user_text is not None:
             loc, offer = await self._follow_language(result, user_text, profile, loc)
+            offer += await self._after_misunderstanding(result, profile, loc)
         return await self._render_answer(result, profile, loc) + offer
+
+    async def _after_misunderstanding(
+        self, result: RasaAnswer, profile: Profile, loc: Localizer
+    ) -> list[Outbound]:
+        """Two messages in a row not understood: offer a person (never force it)."""
+        count = profile.misunderstood_in_a_row + 1 if result.intent == FALLBACK_INTENT else 0
+        if count >= MISUNDERSTOOD_BEFORE_OFFER:
+            await self._users.set_misunderstood(profile.pseudonym, 0)
+            return [texts.offer_after_misunderstanding(loc)]
+        if count != profile.misunderstood_in_a_row:
+            await self._users.set_misunderstood(profile.pseudonym, count)
+        return []
 
     async def _follow_language(
         self, result: RasaAnswer, text: str, profile: Profile, loc: Localizer
@@ -194,6 +247,9 @@ class ConversationCore:
                     "Rasa sent a response without a custom payload: %s", sorted(response)
                 )
                 continue
+            if payload.get("kind") == HANDOFF_OFFER:
+                messages.extend(await self._handoff.offer(profile, loc, payload.get("topic")))
+                continue
             city = payload.get("city")
             if payload.get("kind") in CITY_KINDS and city and city != profile.city_slug:
                 await self._users.set_city(profile.pseudonym, city)
@@ -202,6 +258,13 @@ class ConversationCore:
 
     def _metadata(self, profile: Profile) -> dict[str, Any]:
         return {"language": profile.language, "city": profile.city_name}
+
+
+def _command_name(inbound: Inbound) -> str | None:
+    text = inbound.text.strip()
+    if inbound.kind != InboundKind.TEXT or not text.startswith("/"):
+        return None
+    return text.split(maxsplit=1)[0].lstrip("/").split("@")[0].lower()
 
 
 def tells_language(text: str) -> bool:

@@ -25,6 +25,13 @@ class Inbound:
     latitude: float | None = None
     longitude: float | None = None
     language_hint: str | None = None  # e.g. Telegram's language_code, a browser's language
+    # for the handoff relay: the channel's id of this message ("1234", "1234:edit:1700000000"),
+    # what kind of media it carries and the channel's file id
+    origin: str = ""
+    media: str = ""  # photo, document, voice, audio, video, video_note, sticker, location
+    file_id: str | None = None
+    # how to reach the person again (e.g. the Telegram chat id); stored only encrypted
+    address: str = ""
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,10 @@ class RasaUnavailable(RuntimeError):
 
 
 class RasaClient:
-    def __init__(self, base_url: str, timeout_seconds: float) -> None:
-        self._url = base_url.rstrip("/") + "/webhooks/assistant/webhook"
+    def __init__(self, base_url: str, timeout_seconds: float, auth_token: str = "") -> None:
+        self._base_url = base_url.rstrip("/")
+        self._url = self._base_url + "/webhooks/assistant/webhook"
+        self._auth_token = auth_token
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
         self._session: aiohttp.ClientSession | None = None
 
@@ -58,6 +60,29 @@ class RasaClient:
     ) -> RasaAnswer:
         """A trusted intent chosen by the app (a button, a shared location)."""
         return await self._post(sender, f"{INTENT_PREFIX}{intent}{entities}", metadata)
+
+    async def recent_user_texts(self, sender: str, limit: int = 8) -> list[str]:
+        """What the person last wrote to the assistant (for a mediator's case summary)."""
+        if self._session is None:
+            raise RuntimeError("RasaClient.start() was not called")
+        url = f"{self._base_url}/conversations/{sender}/tracker"
+        params = {"token": self._auth_token, "include_events": "APPLIED"}
+        try:
+            async with self._session.get(url, params=params) as response:
+                if response.status != 200:
+                    return []
+                tracker = await response.json()
+        except (aiohttp.ClientError, TimeoutError):
+            logger.warning("could not read the conversation from Rasa")
+            return []
+        texts = [
+            str(event.get("text") or "")
+            for event in tracker.get("events") or []
+            if event.get("event") == "user"
+            and event.get("text")
+            and not str(event.get("text")).startswith(INTENT_PREFIX)
+        ]
+        return texts[-limit:]
 
     async def _post(self, sender: str, message: str, metadata: dict[str, Any]) -> RasaAnswer:
         if self._session is None:

@@ -7,6 +7,7 @@ for right-to-left languages, isolated with U+2068/U+2069.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import logging
 from collections.abc import Sequence
@@ -17,7 +18,7 @@ from bot.core.messages import Button, Outbound, Venue
 from bot.i18n import SUPPORTED_LANGUAGES, Localizer, language_name
 from bot.kb.db import Database
 from bot.kb.models import City, Service, Topic
-from bot.kb.queries import city_by_slug, list_cities, services_by_ids
+from bot.kb.queries import city_by_slug, list_cities, services_by_ids, services_for
 
 logger = logging.getLogger(__name__)
 
@@ -386,6 +387,15 @@ class Renderer:
         ).format(city=city_name)
         return [Outbound(text=f"<b>{esc(text)}</b>"), *self._cards(loc, services)]
 
+    async def desk_cards(self, loc: Localizer, city_slug: str) -> list[Outbound]:
+        """The help desks of a city, as cards (for a person waiting for a mediator)."""
+        async with self._database.session() as session:
+            city = await city_by_slug(session, city_slug)
+            if city is None:
+                return []
+            services = await services_for(session, city.id, Topic.DESK.value)
+        return [Outbound(text=service_card(loc, s), buttons=map_buttons(loc, s)) for s in services]
+
     async def _city_name(self, loc: Localizer, slug: str) -> str:
         """The city's name in the user's language (the slug if the city is gone)."""
         city = await self.city(slug)
@@ -469,14 +479,22 @@ def opening_hours_lines(loc: Localizer, service: Service) -> list[str]:
     """Weekdays with the same hours grouped: "Mon–Fri 09:00–12:30, 14:30–16:30"."""
     if not service.hours:
         return [loc.gettext("not available: please call before you go")]
-    by_day: dict[int, list[str]] = {}
+    by_day: dict[int, list[tuple[dt.time, dt.time]]] = {}
     for interval in service.hours:
-        by_day.setdefault(interval.weekday, []).append(
-            f"{loc.time(interval.opens)}–{loc.time(interval.closes)}"
-        )
+        by_day.setdefault(interval.weekday, []).append((interval.opens, interval.closes))
+    return weekly_hours_lines(loc, by_day)
+
+
+def weekly_hours_lines(
+    loc: Localizer, by_day: dict[int, list[tuple[dt.time, dt.time]]]
+) -> list[str]:
+    """One line per run of weekdays with the same time ranges."""
+    ranges_by_day = {
+        day: [f"{loc.time(start)}–{loc.time(end)}" for start, end in ranges]
+        for day, ranges in by_day.items()
+    }
     lines = []
-    runs = _consecutive_runs(sorted(by_day), by_day)
-    for days, ranges in runs:
+    for days, ranges in _consecutive_runs(sorted(ranges_by_day), ranges_by_day):
         day_label = (
             loc.weekday(days[0])
             if len(days) == 1

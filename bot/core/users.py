@@ -19,6 +19,7 @@ class Profile:
     city_slug: str | None
     city_name: str | None  # Italian name, as Rasa and the actions know it
     is_new: bool = False
+    misunderstood_in_a_row: int = 0
 
 
 class UserStore:
@@ -44,6 +45,14 @@ class UserStore:
                 user.language_chosen = user.language_chosen or chosen
                 await session.commit()
 
+    async def set_misunderstood(self, pseudonym: str, count: int) -> None:
+        """How many messages in a row the bot did not understand."""
+        async with self._database.session() as session:
+            user = await session.get(BotUser, pseudonym)
+            if user is not None and user.misunderstood_in_a_row != count:
+                user.misunderstood_in_a_row = count
+                await session.commit()
+
     async def set_city(self, pseudonym: str, city_slug: str) -> City | None:
         async with self._database.session() as session:
             user = await session.get(BotUser, pseudonym)
@@ -61,4 +70,5 @@ def _profile(user: BotUser) -> Profile:
         language_chosen=user.language_chosen,
         city_slug=user.city.slug if user.city else None,
         city_name=user.city.name if user.city else None,
+        misunderstood_in_a_row=user.misunderstood_in_a_row,
     )

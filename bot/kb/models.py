@@ -169,6 +169,8 @@ class BotUser(Base):
     language: Mapped[str] = mapped_column(String(8))
     language_chosen: Mapped[bool] = mapped_column(Boolean, default=False)
     city_id: Mapped[int | None] = mapped_column(ForeignKey("city.id", ondelete="SET NULL"))
+    # consecutive messages the bot did not understand: at two, a person is offered
+    misunderstood_in_a_row: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )

@@ -2,38 +2,58 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp_jinja2
+import jinja2
 from aiohttp import web
 from telegram import Update
-from telegram.ext import Application
 
-from bot.channels.telegram import TelegramChannel, build_application, publish_commands
-from bot.channels.webchat import WebChat
+from bot.channels.mediators import MediatorGroup
+from bot.channels.telegram import CHANNEL, TelegramChannel, build_application, publish_commands
+from bot.channels.telegram_delivery import TelegramMediatorBoard, TelegramPeople
+from bot.channels.webchat import CHANNEL as WEB_CHANNEL
+from bot.channels.webchat import WebChat, WebChatInbox
 from bot.core.conversation import ConversationCore, CoreConfig
 from bot.core.rasa_client import RasaClient
 from bot.core.render import Renderer
 from bot.core.users import UserStore
+from bot.handoff.addresses import AddressBox
+from bot.handoff.cases import CaseStore
+from bot.handoff.desk import DeskConfig, HandoffDesk
+from bot.handoff.events import CaseEvents
+from bot.handoff.relay import Relay, RelayConfig
+from bot.handoff.safeguarding import SafeguardingLexicon
 from bot.i18n import Catalogs
 from bot.kb.db import Database
 from bot.pseudonym import Pseudonymizer, load_or_create_key
 from bot.settings import Settings
+from bot.web.auth import setup_auth
+from bot.web.console import add_console_routes
+from bot.web.keys import (
+    catalogs_key,
+    core_key,
+    database_key,
+    desk_key,
+    events_key,
+    inbox_key,
+    rasa_key,
+    relay_key,
+    settings_key,
+    telegram_key,
+)
 
 logger = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-
-settings_key = web.AppKey("settings", Settings)
-database_key = web.AppKey("database", Database)
-core_key = web.AppKey("core", ConversationCore)
-rasa_key = web.AppKey("rasa", RasaClient)
-telegram_key = web.AppKey("telegram", Application)  # type: ignore[var-annotated]
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -42,36 +62,96 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_core_lifetime)
     if settings.telegram_enabled:
         app.cleanup_ctx.append(_telegram_lifetime)
+    app.cleanup_ctx.append(_relay_lifetime)  # last: every channel is registered by then
     app.router.add_get("/", _chat_page)
     app.router.add_post("/api/chat", _chat_message)
+    app.router.add_get("/api/chat/inbox", _chat_inbox)
     app.router.add_get("/healthz", _health)
     app.router.add_post(WEBHOOK_PATH, _telegram_webhook)
     app.router.add_static("/static", STATIC_DIR)
+    aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True)
+    setup_auth(app, session_secret(settings), secure=settings.cookie_secure)
+    add_console_routes(app)
     return app
+
+
+def session_secret(settings: Settings) -> bytes:
+    if settings.session_key is not None:
+        return settings.session_key.get_secret_value().encode()
+    return pseudonym_key(settings)
 
 
 async def _core_lifetime(app: web.Application) -> AsyncIterator[None]:
     settings = app[settings_key]
     database = Database(settings.database_url)
-    rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_seconds)
+    rasa = RasaClient(
+        settings.rasa_url,
+        settings.rasa_timeout_seconds,
+        settings.rasa_auth_token.get_secret_value(),
+    )
     await rasa.start()
+    catalogs = Catalogs()
+    renderer = Renderer(database)
+    cases = CaseStore(database)
+    addresses = AddressBox(pseudonym_key(settings))
+    events = CaseEvents()
+    relay = Relay(
+        RelayConfig(
+            interval_seconds=settings.handoff_relay_interval_seconds,
+            escalate_after=dt.timedelta(minutes=settings.handoff_escalate_after_minutes),
+            staff_language=settings.staff_language,
+        ),
+        cases,
+        addresses,
+        catalogs,
+        events,
+        rasa.recent_user_texts,
+    )
+    desk = HandoffDesk(
+        DeskConfig(settings.time_zone, tuple(settings.bridge_languages)),
+        cases,
+        addresses,
+        renderer,
+        events,
+        relay.poke,
+    )
     app[database_key] = database
     app[rasa_key] = rasa
+    app[catalogs_key] = catalogs
+    app[events_key] = events
+    app[relay_key] = relay
+    app[desk_key] = desk
+    inbox = WebChatInbox(catalogs.localizer(settings.staff_language))
+    relay.people[WEB_CHANNEL] = inbox
+    app[inbox_key] = inbox
     app[core_key] = ConversationCore(
         CoreConfig(settings.default_language, settings.max_text_chars),
         UserStore(database),
         rasa,
-        Renderer(database),
-        Catalogs(),
+        renderer,
+        catalogs,
+        desk,
+        SafeguardingLexicon.load(),
     )
     yield
     await rasa.close()
     await database.dispose()
 
 
-def pseudonymizer(settings: Settings) -> Pseudonymizer:
+async def _relay_lifetime(app: web.Application) -> AsyncIterator[None]:
+    relay = app[relay_key]
+    relay.start()
+    yield
+    await relay.stop()
+
+
+def pseudonym_key(settings: Settings) -> bytes:
     configured = settings.pseudonym_key.get_secret_value() if settings.pseudonym_key else None
-    return Pseudonymizer(load_or_create_key(configured, settings.pseudonym_key_file))
+    return load_or_create_key(configured, settings.pseudonym_key_file)
+
+
+def pseudonymizer(settings: Settings) -> Pseudonymizer:
+    return Pseudonymizer(pseudonym_key(settings))
 
 
 async def _telegram_lifetime(app: web.Application) -> AsyncIterator[None]:
@@ -79,6 +159,12 @@ async def _telegram_lifetime(app: web.Application) -> AsyncIterator[None]:
     channel = TelegramChannel(app[core_key], pseudonymizer(settings))
     application = build_application(settings, channel)
     app[telegram_key] = application
+    relay = app[relay_key]
+    relay.people[CHANNEL] = TelegramPeople(application.bot, settings.mediators_chat_id)
+    if settings.mediators_chat_id is not None:
+        staff = app[catalogs_key].localizer(settings.staff_language)
+        MediatorGroup(app[desk_key], settings.mediators_chat_id, staff).register(application)
+        relay.board = TelegramMediatorBoard(application.bot, settings.mediators_chat_id, staff)
     await application.initialize()
     await publish_commands(application.bot, app[core_key])
     await application.start()
@@ -110,6 +196,10 @@ async def _chat_message(request: web.Request) -> web.Response:
     app = request.app
     chat = WebChat(app[core_key], pseudonymizer(app[settings_key]))
     return await chat.post_message(request)
+
+
+async def _chat_inbox(request: web.Request) -> web.Response:
+    return await request.app[inbox_key].get_inbox(request)
 
 
 async def _health(request: web.Request) -> web.Response:

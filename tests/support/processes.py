@@ -104,5 +104,9 @@ def action_server(port: int, database_url: str, log: Path) -> Iterator[None]:
 def prepare_database(database_url: str) -> None:
     """Migrate and load the sample data with the documented commands."""
     env = {**os.environ, "DATABASE_URL": database_url}
-    for args in (["upgrade"], ["load-sample"]):
-        subprocess.run([sys.executable, "-m", "bot.kb", *args], cwd=ROOT, env=env, check=True)
+    for args in (
+        ["bot.kb", "upgrade"],
+        ["bot.kb", "load-sample"],
+        ["bot.staff", "load-canned-replies"],
+    ):
+        subprocess.run([sys.executable, "-m", *args], cwd=ROOT, env=env, check=True)

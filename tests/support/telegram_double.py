@@ -21,6 +21,7 @@ BOT_ID = 7_000_000_001
 BOT_USERNAME = "lgnet_assistant_test_bot"
 TOKEN = f"{BOT_ID}:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz"
 GROUP_CHAT_ID = -100_123
+MEDIATORS_CHAT_ID = -100_777
 
 
 @dataclass
@@ -30,6 +31,7 @@ class BotCall:
     method: str
     params: dict[str, Any]
     received_at: float
+    failed: bool = False  # the double answered with an injected error
 
     @property
     def chat_id(self) -> int | None:
@@ -86,6 +88,9 @@ class BotApiDouble:
     fail_next: list[tuple[str, int, dict[str, Any]]] = field(default_factory=list)
     webhook_url: str | None = None
     webhook_secret: str | None = None
+    # members of the mediators' supergroup (getChatMember answers "member" for them)
+    group_members: set[int] = field(default_factory=set)
+    topics: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._updates: list[dict[str, Any]] = []
@@ -178,6 +183,39 @@ class BotApiDouble:
         chat = {"id": GROUP_CHAT_ID, "type": "supergroup", "title": "Community"}
         return self.push({"message": self._message(user, chat=chat, text=text)})
 
+    def send_in_topic(self, user: TelegramUser, thread_id: int, **content: Any) -> int:
+        """A mediator writes in a case's forum topic of the mediators' group."""
+        chat = {
+            "id": MEDIATORS_CHAT_ID,
+            "type": "supergroup",
+            "title": "Mediators",
+            "is_forum": True,
+        }
+        if str(content.get("text", "")).startswith("/"):
+            command = content["text"].split()[0]
+            content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        message = self._message(
+            user, chat=chat, message_thread_id=thread_id, is_topic_message=True, **content
+        )
+        return self.push({"message": message})
+
+    def press_in_group(self, user: TelegramUser, callback_data: str, thread_id: int) -> int:
+        query = {
+            "id": str(next(self._message_ids)),
+            "from": user.as_json(),
+            "chat_instance": "mediators",
+            "data": callback_data,
+            "message": {
+                "message_id": next(self._message_ids),
+                "date": int(time.time()),
+                "chat": {"id": MEDIATORS_CHAT_ID, "type": "supergroup", "is_forum": True},
+                "message_thread_id": thread_id,
+                "is_topic_message": True,
+                "text": "…",
+            },
+        }
+        return self.push({"callback_query": query})
+
     def press(self, user: TelegramUser, callback_data: str) -> int:
         query = {
             "id": str(next(self._message_ids)),
@@ -199,6 +237,30 @@ class BotApiDouble:
         self, chat_id: int, methods: tuple[str, ...] = ("sendMessage", "sendVenue")
     ) -> list[BotCall]:
         return [c for c in self.calls if c.chat_id == chat_id and c.method in methods]
+
+    def in_topic(self, thread_id: int) -> list[BotCall]:
+        """What the bot posted or copied into a forum topic of the mediators' group."""
+        return [
+            c
+            for c in self.calls
+            if c.chat_id == MEDIATORS_CHAT_ID
+            and str(c.params.get("message_thread_id")) == str(thread_id)
+            and c.method in ("sendMessage", "copyMessage")
+        ]
+
+    async def wait_for(
+        self, predicate: Any, timeout: float = 30.0, what: str = "a call"
+    ) -> list[BotCall]:
+        """Wait until `predicate(calls)` returns a non-empty list, and return it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = predicate(self.calls)
+            if found:
+                return list(found)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"timed out waiting for {what}")
+            await self._wait_call(min(remaining, 0.5))
 
     async def replies(
         self, chat_id: int, after: int, timeout: float = 30.0, quiet: float = 0.6
@@ -226,12 +288,14 @@ class BotApiDouble:
     async def _dispatch(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params = await _params(request)
+        call = BotCall(method, params, time.perf_counter())
         if method != "getUpdates":
-            self.calls.append(BotCall(method, params, time.perf_counter()))
+            self.calls.append(call)
             self._new_call.set()
         for index, (failing_method, status, body) in enumerate(self.fail_next):
             if failing_method == method:
                 del self.fail_next[index]
+                call.failed = True
                 return web.json_response(body, status=status)
         handler = getattr(self, f"_api_{method}", None)
         result = await handler(params) if handler else True
@@ -273,6 +337,23 @@ class BotApiDouble:
             "chat": {"id": chat_id, "type": "private"},
             "text": params.get("text", ""),
         }
+
+    async def _api_copyMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"message_id": next(self._message_ids)}
+
+    async def _api_createForumTopic(self, params: dict[str, Any]) -> dict[str, Any]:
+        thread_id = next(self._message_ids)
+        self.topics[thread_id] = {"name": params["name"], "closed": False}
+        return {"message_thread_id": thread_id, "name": params["name"], "icon_color": 7322096}
+
+    async def _api_closeForumTopic(self, params: dict[str, Any]) -> bool:
+        self.topics[int(params["message_thread_id"])]["closed"] = True
+        return True
+
+    async def _api_getChatMember(self, params: dict[str, Any]) -> dict[str, Any]:
+        user_id = int(params["user_id"])
+        status = "member" if user_id in self.group_members else "left"
+        return {"status": status, "user": {"id": user_id, "is_bot": False, "first_name": "M"}}
 
     async def _api_sendVenue(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = int(params["chat_id"])

@@ -35,6 +35,7 @@ def tracker(
     cities: tuple[str, ...] = (),
     slots: dict[str, Any] | None = None,
     metadata: dict[str, Any] | None = None,
+    events: list[dict[str, Any]] | None = None,
 ) -> Tracker:
     entities = [{"entity": "city", "value": city, "start": 0, "end": 1} for city in cities]
     return Tracker.from_dict(
@@ -47,7 +48,7 @@ def tracker(
                 "entities": entities,
                 "metadata": metadata or {},
             },
-            "events": [],
+            "events": events or [],
             "paused": False,
             "followup_action": None,
             "active_loop": {},
@@ -126,10 +127,23 @@ async def test_nearest_asked_in_words_asks_for_the_location() -> None:
     assert payload == {"kind": "ask_location"}
 
 
-async def test_talk_to_a_person_lists_the_desks_of_the_city() -> None:
-    (payload,), _ = await run(
-        ActionTalkToPerson(), tracker("request_human", metadata={"city": "Palermo"})
+async def test_talk_to_a_person_offers_a_handoff_with_the_topic_asked_last() -> None:
+    earlier = [
+        {
+            "event": "user",
+            "text": "cerco casa",
+            "parse_data": {"intent": {"name": "ask_housing_help"}},
+        },
+        {"event": "user", "text": "grazie", "parse_data": {"intent": {"name": "thank"}}},
+    ]
+    (payload,), events = await run(
+        ActionTalkToPerson(), tracker("request_human", cities=("Palermo",), events=earlier)
     )
-    assert (
-        payload["kind"] == "human" and payload["topic"] == "desk" and payload["city"] == "palermo"
-    )
+    assert payload == {"kind": "handoff_offer", "topic": "housing", "city": "palermo"}
+    assert SlotSet("city", "Palermo") in events
+
+
+async def test_talk_to_a_person_without_a_topic_leaves_it_open() -> None:
+    (payload,), events = await run(ActionTalkToPerson(), tracker("request_human"))
+    assert payload == {"kind": "handoff_offer", "topic": None}
+    assert events == []

@@ -98,7 +98,8 @@ def test_plural_forms_follow_the_language(language: str, count: int, expected_fo
         ("pt-BR", "it"),
         (None, "it"),
         ("ar", "ar"),
-        ("fil", "it"),
+        ("fil", "tl"),  # devices call Tagalog "Filipino"
+        ("tl", "tl"),  # Babel alone would give fil_PH, which has no catalog
     ],
 )
 def test_language_negotiation(hint: str | None, expected: str) -> None:

@@ -59,7 +59,20 @@
       body: JSON.stringify(body),
       credentials: "same-origin",
     });
-    const data = await response.json();
+    showAll(await response.json());
+  }
+
+  // what arrives later: a mediator's replies, news about a request to a mediator
+  async function poll() {
+    try {
+      const response = await fetch("/api/chat/inbox", { credentials: "same-origin" });
+      if (response.ok) showAll(await response.json());
+    } finally {
+      setTimeout(poll, 3000);
+    }
+  }
+
+  function showAll(data) {
     data.messages.forEach(function (message) {
       const bubble = show(message.text, "bot");
       if (message.buttons && message.buttons.length) keyboard(bubble, message.buttons);
@@ -88,5 +101,5 @@
     });
   });
 
-  send({ text: "/start" });
+  send({ text: "/start" }).then(poll);
 })();

@@ -1,0 +1,1 @@
+"""Handoff to human cultural mediators: cases, routing, relay, safeguarding."""

@@ -1,0 +1,1 @@
+"""Staff accounts: mediators (issue 4) and, later, editors and translators."""
