@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Protocol
 
 from babel import Locale
-from babel.dates import format_time
+from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
@@ -113,6 +113,9 @@ class Localizer:
 
     def time(self, value: dt.time) -> str:
         return format_time(value, format="short", locale=self.locale)
+
+    def date(self, value: dt.date) -> str:
+        return format_date(value, format="medium", locale=self.locale)
 
     def weekday(self, weekday: int) -> str:
         return str(self.locale.days["format"]["abbreviated"][weekday])

@@ -21,6 +21,7 @@ from bot.handoff import texts
 from bot.handoff.desk import HandoffDesk
 from bot.handoff.safeguarding import SafeguardingLexicon
 from bot.i18n import SUPPORTED_LANGUAGES, Catalogs, Localizer, negotiate_language
+from bot.workspace.unanswered import UnansweredLog
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ MIN_LANGUAGE_CONFIDENCE = 0.5
 MIN_WORDS_FOR_LANGUAGE = 3
 MIN_HAN_FOR_LANGUAGE = 4
 FALLBACK_INTENT = "nlu_fallback"
+UNANSWERED_INTENTS = frozenset({FALLBACK_INTENT, "out_of_scope"})
 MISUNDERSTOOD_BEFORE_OFFER = 2
 HANDOFF_OFFER = "handoff_offer"
 HANDOFF_BUTTONS = ("ho:", "rate:")
@@ -60,6 +62,7 @@ class ConversationCore:
         catalogs: Catalogs,
         handoff: HandoffDesk,
         safeguarding: SafeguardingLexicon,
+        unanswered: UnansweredLog,
     ) -> None:
         self.config = config
         self._users = users
@@ -68,6 +71,7 @@ class ConversationCore:
         self._catalogs = catalogs
         self._handoff = handoff
         self._safeguarding = safeguarding
+        self._unanswered = unanswered
 
     async def handle(self, inbound: Inbound) -> list[Outbound]:
         hinted = self.hinted_language(inbound.language_hint)
@@ -203,6 +207,10 @@ class ConversationCore:
         if user_text is not None:
             loc, offer = await self._follow_language(result, user_text, profile, loc)
             offer += await self._after_misunderstanding(result, profile, loc)
+            if result.intent in UNANSWERED_INTENTS:
+                await self._unanswered.record(
+                    result.language or loc.language, user_text, result.best_guess, profile.city_slug
+                )
         return await self._render_answer(result, profile, loc) + offer
 
     async def _after_misunderstanding(

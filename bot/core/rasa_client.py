@@ -24,6 +24,14 @@ class RasaAnswer:
         return (self.nlu.get("intent") or {}).get("name")
 
     @property
+    def best_guess(self) -> str:
+        """The most likely real intent (below the fallback's threshold, if it fell back)."""
+        for entry in self.nlu.get("intent_ranking") or []:
+            if entry.get("name") and entry["name"] != "nlu_fallback":
+                return str(entry["name"])
+        return self.intent or ""
+
+    @property
     def language(self) -> str | None:
         return self.nlu.get("language")
 

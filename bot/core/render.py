@@ -13,6 +13,9 @@ import logging
 from collections.abc import Sequence
 from itertools import groupby
 from typing import Any
+from zoneinfo import ZoneInfo
+
+import holidays
 
 from bot.core.messages import Button, Outbound, Venue
 from bot.i18n import SUPPORTED_LANGUAGES, Localizer, language_name
@@ -25,6 +28,8 @@ logger = logging.getLogger(__name__)
 TOPIC_ICONS = {Topic.JOB: "💼", Topic.HOUSING: "🏠", Topic.COURSE: "📚", Topic.DESK: "🏛"}
 CITY_BUTTONS_PER_ROW = 3
 LANGUAGE_BUTTONS_PER_ROW = 2
+CLOSURE_HORIZON_DAYS = 21
+ITALY = ZoneInfo("Europe/Rome")
 
 
 def esc(text: str) -> str:
@@ -442,7 +447,14 @@ def map_buttons(loc: Localizer, service: Service) -> list[list[Button]]:
     return [[Button("🗺 " + loc.gettext("Map"), url=url)]]
 
 
-def service_card(loc: Localizer, service: Service) -> str:
+def today_in_italy() -> dt.date:
+    return dt.datetime.now(ITALY).date()
+
+
+def service_card(loc: Localizer, service: Service, today: dt.date | None = None) -> str:
+    today = today or today_in_italy()
+    if service.is_expired(today):
+        return expired_service_card(loc, service)
     text = service.text_for(loc.language)
     lines = []
     if text and text.label:
@@ -456,9 +468,8 @@ def service_card(loc: Localizer, service: Service) -> str:
     hours_label = loc.gettext("Opening hours")
     lines.append(f"🕒 {esc(hours_label)}:")
     lines.extend(f"   {esc(line)}" for line in opening_hours_lines(loc, service))
-    for icon, value in (("📞", service.phone), ("✉️", service.email), ("🌐", service.website)):
-        if value:
-            lines.append(f"{icon} {esc(loc.isolate(value))}")
+    lines.extend(f"   ⛔ {esc(line)}" for line in closure_lines(loc, service, today))
+    lines.extend(contact_lines(loc, service))
     if service.languages_spoken:
         names = ", ".join(loc.language_in_my_language(code) for code in service.languages_spoken)
         spoken_label = loc.gettext("Languages spoken")
@@ -473,6 +484,57 @@ def service_card(loc: Localizer, service: Service) -> str:
         sample_notice = loc.gettext("Sample information, not yet checked by the desk staff.")
         lines.append(f"<i>⚠️ {esc(sample_notice)}</i>")
     return "\n".join(lines)
+
+
+def contact_lines(loc: Localizer, service: Service) -> list[str]:
+    return [
+        f"{icon} {esc(loc.isolate(value))}"
+        for icon, value in (("📞", service.phone), ("✉️", service.email), ("🌐", service.website))
+        if value
+    ]
+
+
+def expired_service_card(loc: Localizer, service: Service) -> str:
+    """Past its "valid until" date: only the desk's contacts, and that it is being checked."""
+    text = service.text_for(loc.language)
+    lines = [f"<b>{esc(text.label)}</b>"] if text and text.label else []
+    lines.append(esc(loc.isolate(service.name)))
+    if service.address:
+        lines.append(f"📍 {esc(loc.isolate(service.address))}")
+    lines.extend(contact_lines(loc, service))
+    notice = loc.gettext(
+        "The details of this service are being checked. Please contact the desk before you go."
+    )
+    lines.append(f"<i>⚠️ {esc(notice)}</i>")
+    return "\n".join(lines)
+
+
+def closure_lines(loc: Localizer, service: Service, today: dt.date) -> list[str]:
+    """Closures and public holidays in the coming weeks, then the rule for holidays."""
+    horizon = today + dt.timedelta(days=CLOSURE_HORIZON_DAYS)
+    spans = [
+        (c.starts, c.ends) for c in service.closures if c.ends >= today and c.starts <= horizon
+    ]
+    if service.closed_on_public_holidays:
+        spans.extend((day, day) for day in public_holidays(today, horizon))
+    lines = []
+    for starts, ends in sorted(set(spans)):
+        if starts == ends:
+            lines.append(loc.gettext("Closed on {date}").format(date=loc.date(starts)))
+        else:
+            lines.append(
+                loc.gettext("Closed from {start} to {end}").format(
+                    start=loc.date(starts), end=loc.date(ends)
+                )
+            )
+    if service.closed_on_public_holidays and service.hours:
+        lines.append(loc.gettext("Closed on public holidays"))
+    return lines
+
+
+def public_holidays(first: dt.date, last: dt.date) -> list[dt.date]:
+    calendar = holidays.country_holidays("IT", years=range(first.year, last.year + 1))
+    return sorted(day for day in calendar if first <= day <= last)
 
 
 def opening_hours_lines(loc: Localizer, service: Service) -> list[str]:

@@ -17,7 +17,16 @@ from ruamel.yaml import YAML
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.kb.models import City, CityName, OpeningHours, Service, ServiceText, Topic
+from bot.kb.models import (
+    SOURCE_LANGUAGE,
+    City,
+    CityName,
+    OpeningHours,
+    Service,
+    ServiceClosure,
+    ServiceText,
+    Topic,
+)
 
 SAMPLE_DATA_DIR = Path(__file__).resolve().parent / "sample_data"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -125,6 +134,10 @@ def _build_service(
         website=entry.get("website", ""),
         languages_spoken=list(entry.get("languages") or []),
         is_sample=sample,
+        owner=entry.get("owner", ""),
+        source=entry.get("source", ""),
+        valid_until=_optional_date(entry.get("valid_until")),
+        closed_on_public_holidays=bool(entry.get("closed_on_public_holidays", True)),
     )
     service.hours = list(_opening_hours(entry.get("hours") or {}))
     template = templates.get(entry.get("template", ""), {})
@@ -138,7 +151,24 @@ def _build_service(
         )
         for language, text in template.items()
     ]
+    source = next((t for t in service.texts if t.language == SOURCE_LANGUAGE), None)
+    for text in service.texts:  # the bundled translations follow the bundled Italian text
+        text.source_digest = source.content_digest() if source else ""
+    service.closures = [
+        ServiceClosure(
+            starts=_optional_date(closure["from"]) or dt.date.min,
+            ends=_optional_date(closure.get("to", closure["from"])) or dt.date.min,
+            reason=closure.get("reason", ""),
+        )
+        for closure in entry.get("closures") or []
+    ]
     return service
+
+
+def _optional_date(value: Any) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
 def _opening_hours(hours: dict[str, list[str]]) -> list[OpeningHours]:

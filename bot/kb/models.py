@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import hashlib
+import json
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -18,6 +21,7 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
     func,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -101,6 +105,13 @@ class Service(Base):
     website: Mapped[str] = mapped_column(String(256), default="")
     languages_spoken: Mapped[list[str]] = mapped_column(JSON, default=list)
     is_sample: Mapped[bool] = mapped_column(Boolean, default=False)
+    # who answers for this information, where it comes from, until when it holds
+    owner: Mapped[str] = mapped_column(String(256), default="", server_default="")
+    source: Mapped[str] = mapped_column(String(512), default="", server_default="")
+    valid_until: Mapped[dt.date | None] = mapped_column(Date)
+    closed_on_public_holidays: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=true()
+    )
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
@@ -114,6 +125,13 @@ class Service(Base):
     texts: Mapped[list[ServiceText]] = relationship(
         back_populates="service", cascade="all, delete-orphan"
     )
+    closures: Mapped[list[ServiceClosure]] = relationship(
+        back_populates="service", cascade="all, delete-orphan", order_by="ServiceClosure.starts"
+    )
+
+    def is_expired(self, today: dt.date) -> bool:
+        """Past its "valid until" date: not to be given as current information."""
+        return self.valid_until is not None and self.valid_until < today
 
     def text_for(self, language: str) -> ServiceText | None:
         """The service's text in `language`, falling back to the Italian source."""
@@ -137,6 +155,22 @@ class OpeningHours(Base):
     service: Mapped[Service] = relationship(back_populates="hours")
 
 
+class ServiceClosure(Base):
+    """Days a service is closed besides its weekly hours (holidays, works, summer)."""
+
+    __tablename__ = "service_closure"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("service.id", ondelete="CASCADE"), index=True
+    )
+    starts: Mapped[dt.date] = mapped_column(Date)
+    ends: Mapped[dt.date] = mapped_column(Date)  # inclusive
+    reason: Mapped[str] = mapped_column(String(256), default="")
+
+    service: Mapped[Service] = relationship(back_populates="closures")
+
+
 class ServiceText(Base):
     """What the bot says about a service in one language."""
 
@@ -152,11 +186,36 @@ class ServiceText(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     documents: Mapped[list[str]] = mapped_column(JSON, default=list)
     notes: Mapped[str] = mapped_column(Text, default="")
+    # fingerprint of the Italian source this translation was made from ("" = unknown)
+    source_digest: Mapped[str] = mapped_column(String(64), default="", server_default="")
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
 
     service: Mapped[Service] = relationship(back_populates="texts")
+
+    def content_digest(self) -> str:
+        """Fingerprint of what this text says (used on the Italian source)."""
+        content = json.dumps(
+            [self.label, self.description, list(self.documents or []), self.notes],
+            ensure_ascii=False,
+        )
+        return hashlib.sha256(content.encode()).hexdigest()[:32]
+
+
+class UnansweredMessage(Base):
+    """A message the bot could not understand, kept (without its sender) for staff."""
+
+    __tablename__ = "unanswered_message"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    received_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), index=True
+    )
+    language: Mapped[str] = mapped_column(String(8), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    guessed_intent: Mapped[str] = mapped_column(String(64), default="")
+    city_slug: Mapped[str | None] = mapped_column(String(64))
 
 
 class BotUser(Base):

@@ -28,6 +28,7 @@ def _service_options() -> tuple[ExecutableOption, ...]:
     return (
         selectinload(Service.texts),
         selectinload(Service.hours),
+        selectinload(Service.closures),
         selectinload(Service.city).selectinload(City.names),
     )
 

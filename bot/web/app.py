@@ -33,6 +33,7 @@ from bot.i18n import Catalogs
 from bot.kb.db import Database
 from bot.pseudonym import Pseudonymizer, load_or_create_key
 from bot.settings import Settings
+from bot.web.admin import add_admin_routes
 from bot.web.auth import setup_auth
 from bot.web.console import add_console_routes
 from bot.web.keys import (
@@ -47,6 +48,8 @@ from bot.web.keys import (
     settings_key,
     telegram_key,
 )
+from bot.web.pages import setup_sign_in
+from bot.workspace.unanswered import UnansweredLog
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +60,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 def create_app(settings: Settings) -> web.Application:
-    app = web.Application(client_max_size=256 * 1024)
+    app = web.Application(client_max_size=6 * 1024 * 1024)  # staff upload PO and CSV files
     app[settings_key] = settings
     app.cleanup_ctx.append(_core_lifetime)
     if settings.telegram_enabled:
@@ -71,7 +74,9 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_static("/static", STATIC_DIR)
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True)
     setup_auth(app, session_secret(settings), secure=settings.cookie_secure)
+    setup_sign_in(app)
     add_console_routes(app)
+    add_admin_routes(app)
     return app
 
 
@@ -132,6 +137,7 @@ async def _core_lifetime(app: web.Application) -> AsyncIterator[None]:
         catalogs,
         desk,
         SafeguardingLexicon.load(),
+        UnansweredLog(database),
     )
     yield
     await rasa.close()

@@ -14,7 +14,6 @@ import datetime as dt
 import uuid
 from typing import Any
 
-import aiohttp_jinja2
 from aiohttp import WSMsgType, web
 
 from bot.core.render import topic_label
@@ -24,15 +23,14 @@ from bot.handoff.models import CaseMessage, CaseStatus, HandoffCase, Sender
 from bot.i18n import SUPPORTED_LANGUAGES, Localizer
 from bot.staff.models import Role, StaffAccount
 from bot.web import auth
-from bot.web.keys import catalogs_key, database_key, desk_key, events_key, settings_key
+from bot.web.keys import database_key, desk_key, events_key
+from bot.web.pages import attempt_sign_in, render, staff_localizer
 
 MAX_MESSAGE_CHARS = 4000
-limiter_key = web.AppKey("sign_in_limiter", auth.SignInLimiter)
 CONSOLE_ROLES = frozenset({Role.MEDIATOR, Role.ADMINISTRATOR})
 
 
 def add_console_routes(app: web.Application) -> None:
-    app[limiter_key] = auth.SignInLimiter()
     app.router.add_get("/console/login", sign_in_page, name="console-login")
     app.router.add_post("/console/login", sign_in)
     app.router.add_post("/console/logout", sign_out)
@@ -46,64 +44,14 @@ def add_console_routes(app: web.Application) -> None:
 # --- signing in -------------------------------------------------------------------------
 
 
-def staff_localizer(request: web.Request, account: StaffAccount | None) -> Localizer:
-    language = account.ui_language if account else request.app[settings_key].staff_language
-    return request.app[catalogs_key].localizer(language)
-
-
-async def render(
-    request: web.Request,
-    template: str,
-    account: StaffAccount | None,
-    context: dict[str, Any],
-    status: int = 200,
-) -> web.Response:
-    loc = staff_localizer(request, account)
-    context = {
-        "_": loc.gettext,
-        "ngettext": loc.ngettext,
-        "language": loc.language,
-        "direction": "rtl" if loc.rtl else "ltr",
-        "account": account,
-        "csrf": await auth.csrf_token(request),
-        **context,
-    }
-    response = aiohttp_jinja2.render_template(template, request, context, status=status)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'self'; style-src 'self'; script-src 'self'; "
-        "connect-src 'self' ws: wss:; frame-ancestors 'none'"
-    )
-    return response
-
-
 async def sign_in_page(request: web.Request) -> web.Response:
     return await render(request, "console/login.html", None, {"error": None})
 
 
 async def sign_in(request: web.Request) -> web.Response:
-    await auth.check_csrf(request)
-    form = await request.post()
-    username = str(form.get("username", "")).strip()
-    password = str(form.get("password", ""))
-    limiter = request.app[limiter_key]
-    keys = (f"ip:{request.remote}", f"user:{username.lower()}")
-    loc = staff_localizer(request, None)
-    if limiter.blocked(*keys):
-        error = loc.gettext("Too many failed attempts. Wait a few minutes and try again.")
-        return await render(request, "console/login.html", None, {"error": error}, status=429)
-    account = await auth.account_by_username(request.app[database_key], username)
-    if (
-        account is None
-        or not account.active
-        or not auth.password_matches(account.password_hash, password)
-    ):
-        limiter.failed(*keys)
-        error = loc.gettext("Wrong username or password.")
-        return await render(request, "console/login.html", None, {"error": error}, status=401)
-    limiter.succeeded(*keys)
-    await auth.sign_in(request, account)
+    account = await attempt_sign_in(request, "console/login.html")
+    if isinstance(account, web.Response):
+        return account
     raise web.HTTPSeeOther(request.app.router["console-queue"].url_for())
 
 

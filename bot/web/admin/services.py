@@ -1,0 +1,302 @@
+"""Services and desks: list, create, edit every field, delete, and preview exactly what
+the bot will answer, before and after a change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from multidict import MultiMapping
+
+from bot.core.messages import Outbound
+from bot.core.render import Renderer, service_card, services_header
+from bot.i18n import SUPPORTED_LANGUAGES, Localizer
+from bot.kb.models import SOURCE_LANGUAGE, Service, Topic
+from bot.staff.models import StaffAccount
+from bot.web.admin.common import (
+    bot_localizer,
+    changing_staff,
+    db_session,
+    page,
+    require,
+    staff,
+    visible_cities,
+    visible_services,
+)
+from bot.web.keys import database_key
+from bot.web.pages import staff_localizer
+from bot.workspace import permissions
+from bot.workspace.editor import Editor, text_in, translation_status
+from bot.workspace.fields import (
+    SERVICE_FIELDS,
+    TEXT_FIELDS,
+    TRUE_WORDS,
+    WEEKDAYS,
+    FieldErrors,
+    hours_by_day,
+    service_values,
+    text_values,
+)
+from bot.workspace.permissions import PermissionDenied
+
+PREVIEW_LANGUAGE = "ar"
+
+
+def add_routes(router: web.UrlDispatcher) -> None:
+    router.add_get("/admin/services", service_list, name="admin-services")
+    router.add_get("/admin/services/new", new_service_page)
+    router.add_post("/admin/services/new", create_service)
+    router.add_get("/admin/services/{id:\\d+}", edit_service_page)
+    router.add_post("/admin/services/{id:\\d+}", update_service)
+    router.add_post("/admin/services/{id:\\d+}/delete", delete_service)
+    router.add_post("/admin/services/{id:\\d+}/preview", preview_changes)
+    router.add_get("/admin/preview", answer_preview, name="admin-preview")
+
+
+async def service_list(request: web.Request) -> web.Response:
+    account = await staff(request)
+    city, topic = request.query.get("city", ""), request.query.get("topic", "")
+    query = request.query.get("q", "").strip().lower()
+    async with db_session(request) as session:
+        cities = await visible_cities(session, account)
+        services = await visible_services(session, account, city, topic)
+    if query:
+        services = [s for s in services if query in f"{s.name} {s.address}".lower()]
+    context = {
+        "cities": cities,
+        "services": services,
+        "filters": {"city": city, "topic": topic, "q": query},
+        "editable": {s.id for s in services if permissions.may_edit_city(account, s.city.slug)},
+    }
+    return await page(request, "admin/services.html", account, context)
+
+
+async def new_service_page(request: web.Request) -> web.Response:
+    account = await staff(request)
+    values = empty_values() | {
+        "city": request.query.get("city", ""),
+        "topic": Topic.DESK.value,
+        "closed_on_public_holidays": "yes",
+    }
+    return await _form(request, account, None, values, FieldErrors())
+
+
+async def edit_service_page(request: web.Request) -> web.Response:
+    account = await staff(request)
+    async with db_session(request) as session:
+        service = await _service(session, account, request)
+        values = form_values(service)
+        language = request.query.get("lang", PREVIEW_LANGUAGE)
+        preview = _card_preview(request, service, language)
+        return await _form(request, account, service, values, FieldErrors(), preview, language)
+
+
+async def create_service(request: web.Request) -> web.Response:
+    account = await changing_staff(request)
+    form = await request.post()
+    values = flat_form(form)
+    async with db_session(request) as session:
+        try:
+            service, errors = await Editor(session, account).save_service(None, values)
+        except PermissionDenied:
+            raise web.HTTPForbidden(text="you may not edit this city") from None
+        if service is None:
+            return await _form(request, account, None, values, errors, status=422)
+        await session.commit()
+        raise web.HTTPSeeOther(f"/admin/services/{service.id}?notice=saved")
+
+
+async def update_service(request: web.Request) -> web.Response:
+    account = await changing_staff(request)
+    service_id = int(request.match_info["id"])
+    values = flat_form(await request.post())
+    async with db_session(request) as session:
+        editor = Editor(session, account)
+        try:
+            service, errors = await editor.save_service(service_id, values)
+        except LookupError:
+            raise web.HTTPNotFound() from None
+        except PermissionDenied:
+            raise web.HTTPForbidden(text="you may not edit this city") from None
+        if service is None:
+            current = await editor.service(service_id)
+            return await _form(request, account, current, values, errors, status=422)
+        await session.commit()
+    raise web.HTTPSeeOther(f"/admin/services/{service_id}?notice=saved")
+
+
+async def delete_service(request: web.Request) -> web.Response:
+    account = await changing_staff(request)
+    async with db_session(request) as session:
+        try:
+            await Editor(session, account).delete_service(int(request.match_info["id"]))
+        except LookupError:
+            raise web.HTTPNotFound() from None
+        except PermissionDenied:
+            raise web.HTTPForbidden(text="you may not edit this city") from None
+        await session.commit()
+    raise web.HTTPSeeOther("/admin/services?notice=deleted")
+
+
+async def preview_changes(request: web.Request) -> web.Response:
+    """The bot's card for this service now, and as it would be with the form's values."""
+    account = await changing_staff(request)
+    values = flat_form(await request.post())
+    language = values.get("preview_language") or PREVIEW_LANGUAGE
+    async with db_session(request) as session:
+        service = await _service(session, account, request)
+        before = _card_preview(request, service, language)
+        editor = Editor(session, account)
+        try:
+            changed, errors = await editor.save_service(service.id, values)
+        except PermissionDenied:
+            raise web.HTTPForbidden(text="you may not edit this city") from None
+        after = _card_preview(request, changed, language) if changed else None
+        await session.rollback()
+    context = {
+        "service_id": service.id,
+        "before": before,
+        "after": after,
+        "errors": errors,
+        "values": values,
+        "preview_language": language,
+        "direction": "rtl" if bot_localizer(request, language).rtl else "ltr",
+    }
+    return await page(request, "admin/preview_changes.html", account, context)
+
+
+async def answer_preview(request: web.Request) -> web.Response:
+    """What the bot answers for a topic in a city, in a language, from the saved data."""
+    account = await staff(request)
+    city, topic = request.query.get("city", ""), request.query.get("topic", Topic.DESK.value)
+    language = request.query.get("lang", PREVIEW_LANGUAGE)
+    loc = bot_localizer(request, language)
+    messages: list[Outbound] = []
+    async with db_session(request) as session:
+        cities = await visible_cities(session, account)
+        services = await visible_services(session, account, city, topic) if city else []
+    if city:
+        renderer = Renderer(request.app[database_key])
+        payload = {
+            "kind": "services",
+            "topic": topic,
+            "city": city,
+            "service_ids": [s.id for s in services],
+        }
+        messages = await renderer.render(loc, payload)
+    context = {
+        "cities": cities,
+        "filters": {"city": city, "topic": topic, "lang": language},
+        "messages": [preview_message(m) for m in messages],
+        "bubble_direction": "rtl" if loc.rtl else "ltr",
+    }
+    return await page(request, "admin/preview.html", account, context)
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+async def _service(session: Any, account: StaffAccount, request: web.Request) -> Service:
+    try:
+        service = await Editor(session, account).service(int(request.match_info["id"]))
+    except LookupError:
+        raise web.HTTPNotFound() from None
+    require(permissions.may_see_city(account, service.city.slug))
+    return service
+
+
+async def _form(
+    request: web.Request,
+    account: StaffAccount,
+    service: Service | None,
+    values: dict[str, str],
+    errors: FieldErrors,
+    preview: dict[str, Any] | None = None,
+    preview_language: str = PREVIEW_LANGUAGE,
+    status: int = 200,
+) -> web.Response:
+    loc = staff_localizer(request, account)
+    async with db_session(request) as session:
+        cities = [
+            c
+            for c in await visible_cities(session, account)
+            if permissions.may_edit_city(account, c.slug)
+        ]
+    editable = service is None or permissions.may_edit_city(account, service.city.slug)
+    translations = (
+        [
+            (code, name, translation_status(service, code).value)
+            for code, name in _languages(loc)
+            if code != SOURCE_LANGUAGE
+        ]
+        if service
+        else []
+    )
+    context = {
+        "service": service,
+        "values": values,
+        "errors": {name: loc.gettext(message) for name, message in errors.items()},
+        "cities": cities,
+        "weekdays": [(day, loc.weekday(i)) for i, day in enumerate(WEEKDAYS)],
+        "editable": editable,
+        "preview": preview,
+        "preview_language": preview_language,
+        "translations": translations,
+    }
+    return await page(request, "admin/service_form.html", account, context, status=status)
+
+
+def _languages(loc: Localizer) -> list[tuple[str, str]]:
+    return [(code, loc.language_in_my_language(code)) for code in SUPPORTED_LANGUAGES]
+
+
+def empty_values() -> dict[str, str]:
+    return (
+        dict.fromkeys(SERVICE_FIELDS, "")
+        | {f"hours_{day}": "" for day in WEEKDAYS}
+        | {f"{SOURCE_LANGUAGE}_{name}": "" for name in TEXT_FIELDS}
+    )
+
+
+def form_values(service: Service) -> dict[str, str]:
+    values = service_values(service)
+    values |= {f"hours_{day}": ranges for day, ranges in hours_by_day(service.hours).items()}
+    values |= {
+        f"{SOURCE_LANGUAGE}_{k}": v
+        for k, v in text_values(text_in(service, SOURCE_LANGUAGE)).items()
+    }
+    return values
+
+
+def flat_form(form: MultiMapping[Any]) -> dict[str, str]:
+    """The posted form as flat values; the seven day fields become one "hours" value."""
+    values = empty_values() | {key: str(form.get(key, "")) for key in form if key != "csrf"}
+    values["languages"] = ", ".join(str(v) for v in form.getall("languages", []))
+    holidays = str(form.get("closed_on_public_holidays", "")).lower()
+    values["closed_on_public_holidays"] = "yes" if holidays in TRUE_WORDS else "no"
+    days = [
+        f"{day} {values[f'hours_{day}']}"
+        for day in WEEKDAYS
+        if values.get(f"hours_{day}", "").strip()
+    ]
+    if days or any(f"hours_{day}" in values for day in WEEKDAYS):
+        values["hours"] = "; ".join(days)
+    return values
+
+
+def _card_preview(request: web.Request, service: Service, language: str) -> dict[str, Any]:
+    loc = bot_localizer(request, language)
+    header = services_header(loc, service.topic, 1, service.city.display_name(language))
+    return {
+        "header": header,
+        "card": service_card(loc, service),
+        "direction": "rtl" if loc.rtl else "ltr",
+        "language": language,
+    }
+
+
+def preview_message(message: Outbound) -> dict[str, Any]:
+    return {
+        "html": message.text,
+        "buttons": [[button.label for button in row] for row in message.buttons],
+    }

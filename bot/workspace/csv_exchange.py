@@ -1,0 +1,132 @@
+"""Services as CSV for bulk updates: export, and an all-or-nothing import that reports
+every bad row and field before anything is written."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from bot.kb.models import SOURCE_LANGUAGE, Service
+from bot.workspace import permissions
+from bot.workspace.editor import Editor, text_in
+from bot.workspace.fields import (
+    N_,
+    SERVICE_FIELDS,
+    TEXT_FIELDS,
+    parse_service,
+    parse_text,
+    service_values,
+    text_values,
+)
+
+TEXT_COLUMNS = tuple(f"{SOURCE_LANGUAGE}_{name}" for name in TEXT_FIELDS)
+COLUMNS = ("id", *SERVICE_FIELDS, *TEXT_COLUMNS)
+DOCUMENT_SEPARATOR = " | "
+MAX_ROWS = 20_000
+
+
+def export_csv(services: Sequence[Service]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for service in services:
+        text = text_values(text_in(service, SOURCE_LANGUAGE))
+        text["documents"] = DOCUMENT_SEPARATOR.join(text["documents"].splitlines())
+        writer.writerow(
+            {
+                "id": service.id,
+                **service_values(service),
+                **{f"{SOURCE_LANGUAGE}_{k}": v for k, v in text.items()},
+            }
+        )
+    return out.getvalue()
+
+
+@dataclass
+class RowError:
+    line: int
+    column: str
+    message: str  # msgid
+
+
+@dataclass
+class CsvImport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+
+def read_rows(data: bytes) -> tuple[list[tuple[int, dict[str, str]]], list[RowError]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return [], [RowError(1, "", N_("The file is not UTF-8 text: save it as CSV UTF-8."))]
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        return [], [RowError(1, ", ".join(missing), N_("Columns missing from the header."))]
+    rows = [(reader.line_num, {k: (v or "") for k, v in row.items() if k}) for row in reader]
+    if len(rows) > MAX_ROWS:
+        return [], [RowError(1, "", N_("Too many rows in one file."))]
+    return rows, []
+
+
+async def import_csv(editor: Editor, data: bytes) -> CsvImport:
+    """Check every row, then write them all in the editor's session, or none of them."""
+    report = CsvImport()
+    rows, report.errors = read_rows(data)
+    if report.errors:
+        return report
+    cities = set(await editor.cities())
+    existing: dict[int, Service] = {}
+    for line, row in rows:
+        row[f"{SOURCE_LANGUAGE}_documents"] = "\n".join(
+            row[f"{SOURCE_LANGUAGE}_documents"].split(DOCUMENT_SEPARATOR.strip())
+        )
+        report.errors.extend(await _check_row(editor, line, row, cities, existing))
+    if report.errors:
+        return report
+    for _, row in rows:
+        service_id = int(row["id"]) if row["id"].strip() else None
+        before = _comparable(existing[service_id]) if service_id else None
+        service, errors = await editor.save_service(service_id, row, action="import")
+        assert service is not None and not errors  # checked above
+        if service_id is None:
+            report.created += 1
+        elif _comparable(service) == before:
+            report.unchanged += 1
+        else:
+            report.updated += 1
+    return report
+
+
+async def _check_row(
+    editor: Editor,
+    line: int,
+    row: dict[str, str],
+    cities: set[str],
+    existing: dict[int, Service],
+) -> list[RowError]:
+    errors = []
+    draft, field_errors = parse_service(row, cities)
+    _, text_errors = parse_text(row, prefix=f"{SOURCE_LANGUAGE}_")
+    errors += [RowError(line, k, v) for k, v in {**field_errors, **text_errors}.items()]
+    raw_id = row["id"].strip()
+    if raw_id:
+        try:
+            existing[int(raw_id)] = await editor.service(int(raw_id))
+        except (ValueError, LookupError):
+            errors.append(RowError(line, "id", N_("No service with this id.")))
+        else:
+            if not permissions.may_edit_city(editor.account, existing[int(raw_id)].city.slug):
+                errors.append(RowError(line, "city", N_("You may not edit this city.")))
+    if draft and not permissions.may_edit_city(editor.account, draft.city_slug):
+        errors.append(RowError(line, "city", N_("You may not edit this city.")))
+    return errors
+
+
+def _comparable(service: Service) -> tuple[dict[str, str], dict[str, str]]:
+    return service_values(service), text_values(text_in(service, SOURCE_LANGUAGE))

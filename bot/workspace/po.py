@@ -1,0 +1,125 @@
+"""Service texts as gettext PO files (Babel) for Poedit or Weblate, and back.
+
+One entry per field of a service's Italian text: `msgctxt` = "service:<id>:<field>",
+`msgid` = the Italian text, `msgstr` = the translation. Outdated translations (the Italian
+changed since) are exported as fuzzy. On import, an entry whose Italian no longer matches
+the current source, a fuzzy entry, or one for a service the staff member may not
+translate is reported and not applied.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po, write_po
+
+from bot.kb.models import SOURCE_LANGUAGE, Service
+from bot.staff.models import StaffAccount
+from bot.workspace import permissions
+from bot.workspace.editor import TranslationStatus, text_in, translation_status
+from bot.workspace.fields import N_, TEXT_FIELDS, text_values
+
+CONTEXT_PREFIX = "service"
+PROJECT = "LGNet assistant – service texts"
+
+
+def export_po(services: Sequence[Service], language: str) -> bytes:
+    catalog = Catalog(
+        locale=language,
+        project=PROJECT,
+        charset="utf-8",
+        creation_date=dt.datetime.now(dt.UTC),
+        fuzzy=False,
+    )
+    for service in services:
+        source = text_values(text_in(service, SOURCE_LANGUAGE))
+        target = text_values(text_in(service, language))
+        outdated = translation_status(service, language) == TranslationStatus.OUTDATED
+        for name in TEXT_FIELDS:
+            if not source[name]:
+                continue
+            flags = ["fuzzy"] if outdated and target[name] else []
+            catalog.add(
+                source[name],
+                target[name],
+                context=f"{CONTEXT_PREFIX}:{service.id}:{name}",
+                auto_comments=[f"{service.city.name} · {service.topic} · {service.name}"],
+                flags=flags,
+            )
+    out = io.BytesIO()
+    write_po(out, catalog, width=0, sort_output=False, include_previous=False)
+    return out.getvalue()
+
+
+@dataclass
+class TextChange:
+    service: Service
+    field: str
+    before: str
+    after: str
+
+
+@dataclass
+class PoImport:
+    language: str
+    changes: list[TextChange] = field(default_factory=list)
+    # (context, msgid excerpt, reason msgid) of the entries not applied
+    skipped: list[tuple[str, str, str]] = field(default_factory=list)
+    error: str = ""
+
+    def by_service(self) -> dict[int, dict[str, str]]:
+        values: dict[int, dict[str, str]] = {}
+        for change in self.changes:
+            values.setdefault(change.service.id, {})[change.field] = change.after
+        return values
+
+
+def read_import(
+    data: bytes, language: str, services: dict[int, Service], account: StaffAccount
+) -> PoImport:
+    result = PoImport(language)
+    try:
+        catalog = read_po(io.BytesIO(data), locale=None, abort_invalid=True)
+    except Exception:
+        result.error = N_("This is not a valid PO file.")
+        return result
+    if catalog.locale_identifier and catalog.locale_identifier.split("_")[0] != language:
+        result.error = N_("This PO file is for another language.")
+        return result
+    for message in catalog:
+        if not message.id or not message.context:
+            continue
+        _read_entry(result, message, services, account)
+    return result
+
+
+def _read_entry(
+    result: PoImport, message: object, services: dict[int, Service], account: StaffAccount
+) -> None:
+    context = str(getattr(message, "context", ""))
+    msgid = str(getattr(message, "id", ""))
+    msgstr = str(getattr(message, "string", "") or "")
+    excerpt = msgid[:60]
+    prefix, _, rest = context.partition(":")
+    service_id, _, name = rest.partition(":")
+    service = services.get(int(service_id)) if service_id.isdigit() else None
+    if prefix != CONTEXT_PREFIX or service is None or name not in TEXT_FIELDS:
+        result.skipped.append((context, excerpt, N_("Unknown entry: not from this workspace.")))
+        return
+    if not permissions.may_translate(account, result.language, service.city.slug):
+        result.skipped.append((context, excerpt, N_("You may not translate this service.")))
+        return
+    if getattr(message, "fuzzy", False):
+        result.skipped.append((context, excerpt, N_("Marked fuzzy: review it, then import.")))
+        return
+    source = text_values(text_in(service, SOURCE_LANGUAGE))
+    if source[name] != msgid:
+        result.skipped.append((context, excerpt, N_("The Italian text changed since the export.")))
+        return
+    current = text_values(text_in(service, result.language))[name]
+    if msgstr and msgstr != current:
+        result.changes.append(TextChange(service, name, current, msgstr))
