@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_api_file_url: str = "https://api.telegram.org/file/bot"
     telegram_webhook_url: str | None = None
+    # Telegram's flood limit for one group (the mediators' group): messages per minute
+    telegram_group_messages_per_minute: int = Field(default=20, ge=1)
     telegram_webhook_secret: SecretStr | None = None
     telegram_poll_interval: float = 0.0
 

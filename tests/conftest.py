@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
+from playwright.async_api import Browser, async_playwright
 
 from bot.kb.db import Database
 from bot.settings import Settings, load_settings
@@ -26,6 +27,27 @@ from tests.support.telegram_double import (
 )
 
 DATABASE_BACKENDS = ("sqlite", "postgresql")
+# Debian's Chromium, driven by Playwright, for the browser tests of the staff pages
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        await browser.close()
+
+
 # the components' tests need Rasa: they run in .venv-rasa (see Makefile: test)
 collect_ignore = ["rasa_components"]
 _user_ids = itertools.count(100_001)
@@ -96,6 +118,8 @@ def stack_settings(
         pseudonym_key=f"test-pseudonym-key-{database_url}",
         pseudonym_key_file=key_dir / "pseudonym.key",
         mediators_chat_id=MEDIATORS_CHAT_ID,
+        # the double has no flood limit: Telegram's 20 a minute would make tests wait
+        telegram_group_messages_per_minute=600,
         handoff_relay_interval_seconds=0.2,
         handoff_escalate_after_minutes=0.05,
         session_key="test-session-key-0123456789abcdef0123456789",

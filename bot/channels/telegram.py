@@ -269,7 +269,13 @@ def build_application(
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_file_url)
         .concurrent_updates(PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES))
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(
+            AIORateLimiter(
+                group_max_rate=settings.telegram_group_messages_per_minute,
+                group_time_period=60,
+                max_retries=3,
+            )
+        )
         .connection_pool_size(64)
         .pool_timeout(10)
     )

@@ -106,10 +106,14 @@ async def account_by_username(database: Database, username: str) -> StaffAccount
 
 
 class SignInLimiter:
-    """At most `attempts` failed sign-ins per client address and per username per window."""
+    """Failed sign-ins within a window: at most `per_username` for one username (whatever
+    the address), and `per_address` from one client address (whatever the username, so
+    that colleagues behind one office router are not locked out by one typo-prone user)."""
 
-    def __init__(self, attempts: int = 5, window_seconds: float = 300.0) -> None:
-        self.attempts = attempts
+    def __init__(
+        self, per_username: int = 5, per_address: int = 20, window_seconds: float = 300.0
+    ) -> None:
+        self.limits = {"user": per_username, "ip": per_address}
         self.window = window_seconds
         self._failures: dict[str, deque[float]] = {}
 
@@ -119,9 +123,12 @@ class SignInLimiter:
             failures = self._failures.get(key)
             while failures and now - failures[0] > self.window:
                 failures.popleft()
-            if failures and len(failures) >= self.attempts:
+            if failures and len(failures) >= self._limit(key):
                 return True
         return False
+
+    def _limit(self, key: str) -> int:
+        return self.limits.get(key.split(":", 1)[0], self.limits["user"])
 
     def failed(self, *keys: str) -> None:
         for key in keys:
@@ -129,4 +136,5 @@ class SignInLimiter:
 
     def succeeded(self, *keys: str) -> None:
         for key in keys:
-            self._failures.pop(key, None)
+            if key.startswith("user:"):
+                self._failures.pop(key, None)

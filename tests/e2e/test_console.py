@@ -3,12 +3,10 @@ against the real app, Rasa and database; the person is on Telegram (the Bot API 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
-import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from bot.handoff.models import CaseStatus
 from tests.conftest import Chat, Stack
@@ -16,25 +14,7 @@ from tests.e2e.test_handoff import open_case, request_handoff
 from tests.support.expect import plain
 from tests.support.staff import add_mediator
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture(scope="session")
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        await browser.close()
 
 
 async def signed_in_page(browser: Browser, stack: Stack, username: str) -> Page:

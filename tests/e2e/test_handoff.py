@@ -212,6 +212,9 @@ async def test_no_mediator_on_duty_gives_desks_and_notifies_when_taken(
     ) in plain(offer.text)
     await person.press(offer.button("✅")["callback_data"])
     queued = await person.say("потрібна допомога з документами")
+    if any(b.get("callback_data") == "ho:bridge:no" for c in queued for b in c.buttons):
+        # colleagues of other tests speak a bridge language: the person prefers their own
+        queued = await person.press("ho:bridge:no")
     assert translated(
         "uk",
         "No mediator is on duty now: your request stays in the queue and I will tell you here "

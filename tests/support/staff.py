@@ -46,3 +46,28 @@ async def add_mediator(
         session.add(account)
         await session.commit()
     return account
+
+
+async def add_staff(
+    database: Database,
+    role: Role,
+    password: str,
+    *,
+    languages: Sequence[str] = (),
+    cities: Sequence[str] = (),
+) -> StaffAccount:
+    """A workspace account: administrator, city editor or translator."""
+    number = next(_ids)
+    account = StaffAccount(
+        username=f"{role.value}{number}",
+        display_name=f"{role.value.replace('_', ' ').title()} {number}",
+        password_hash=PasswordHasher().hash(password),
+        role=role,
+        languages=list(languages),
+        city_slugs=list(cities),
+        ui_language="en",
+    )
+    async with database.session() as session:
+        session.add(account)
+        await session.commit()
+    return account

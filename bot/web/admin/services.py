@@ -145,6 +145,7 @@ async def preview_changes(request: web.Request) -> web.Response:
     language = values.get("preview_language") or PREVIEW_LANGUAGE
     async with db_session(request) as session:
         service = await _service(session, account, request)
+        service_id = service.id
         before = _card_preview(request, service, language)
         editor = Editor(session, account)
         try:
@@ -154,7 +155,7 @@ async def preview_changes(request: web.Request) -> web.Response:
         after = _card_preview(request, changed, language) if changed else None
         await session.rollback()
     context = {
-        "service_id": service.id,
+        "service_id": service_id,
         "before": before,
         "after": after,
         "errors": errors,
