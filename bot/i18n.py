@@ -115,7 +115,7 @@ class Localizer:
         return format_time(value, format="short", locale=self.locale)
 
     def date(self, value: dt.date) -> str:
-        return format_date(value, format="medium", locale=self.locale)
+        return format_date(value, format="long", locale=self.locale)
 
     def weekday(self, weekday: int) -> str:
         return str(self.locale.days["format"]["abbreviated"][weekday])
