@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -62,6 +62,37 @@ def translation_status(service: Service, language: str) -> TranslationStatus:
     if text.source_digest != source_digest(service):
         return TranslationStatus.OUTDATED
     return TranslationStatus.UP_TO_DATE
+
+
+async def translation_overview(
+    session: AsyncSession, service_ids: Collection[int], languages: Sequence[str]
+) -> dict[tuple[int, str], TranslationStatus]:
+    """The status of every (service, language) from the stored digests, without loading
+    the texts: each text keeps the digest of the Italian it follows, and the Italian text
+    keeps its own."""
+    filled = or_(func.length(ServiceText.label) > 0, func.length(ServiceText.description) > 0)
+    rows = await session.execute(
+        select(ServiceText.service_id, ServiceText.language, ServiceText.source_digest, filled)
+    )
+    wanted = set(service_ids)
+    digests: dict[tuple[int, str], str] = {}
+    for service_id, language, digest, has_content in rows:
+        if service_id in wanted and (has_content or language == SOURCE_LANGUAGE):
+            digests[(service_id, language)] = digest
+    overview = {}
+    for service_id in wanted:
+        source = digests.get((service_id, SOURCE_LANGUAGE), "")
+        for language in languages:
+            if language == SOURCE_LANGUAGE:
+                continue
+            translation = digests.get((service_id, language))
+            if translation is None:
+                overview[(service_id, language)] = TranslationStatus.MISSING
+            elif translation == source:
+                overview[(service_id, language)] = TranslationStatus.UP_TO_DATE
+            else:
+                overview[(service_id, language)] = TranslationStatus.OUTDATED
+    return overview
 
 
 def snapshot(service: Service) -> dict[str, Any]:

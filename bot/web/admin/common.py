@@ -65,8 +65,13 @@ async def visible_services(
     account: StaffAccount,
     city: str = "",
     topic: str = "",
+    *,
+    light: bool = False,
 ) -> Sequence[Service]:
-    query = service_query().join(Service.city)
+    """The services the staff member may see; `light`: their own fields and city only
+    (no texts, hours or closures: for lists of hundreds of services)."""
+    base = select(Service).options(selectinload(Service.city)) if light else service_query()
+    query = base.join(Service.city)
     if city:
         query = query.where(City.slug == city)
     if topic:

@@ -16,7 +16,7 @@ from bot.web.admin.common import LOGIN_PATH, db_session, page, staff, visible_se
 from bot.web.keys import database_key
 from bot.web.pages import attempt_sign_in, render
 from bot.workspace import permissions
-from bot.workspace.editor import TranslationStatus, expired, expiring, translation_status
+from bot.workspace.editor import TranslationStatus, expired, expiring, translation_overview
 from bot.workspace.unanswered import UnansweredLog
 
 EXPIRING_DAYS = 30
@@ -51,16 +51,19 @@ async def sign_out(request: web.Request) -> web.Response:
 async def dashboard(request: web.Request) -> web.Response:
     account = await staff(request)
     today = today_in_italy()
+    languages = [
+        code
+        for code in permissions.editable_languages(account, SUPPORTED_LANGUAGES)
+        if code != SOURCE_LANGUAGE
+    ]
     async with db_session(request) as session:
-        services = await visible_services(session, account)
-    languages = permissions.editable_languages(account, SUPPORTED_LANGUAGES)
-    to_translate: Counter[tuple[str, str]] = Counter()
-    for service in services:
-        for language in languages:
-            if language != SOURCE_LANGUAGE:
-                status = translation_status(service, language)
-                if status != TranslationStatus.UP_TO_DATE:
-                    to_translate[(language, status.value)] += 1
+        services = await visible_services(session, account, light=True)
+        overview = await translation_overview(session, [s.id for s in services], languages)
+    to_translate = Counter(
+        (language, status.value)
+        for (_, language), status in overview.items()
+        if status != TranslationStatus.UP_TO_DATE
+    )
     unanswered = await UnansweredLog(request.app[database_key]).recent(days=30)
     context = {
         "today": today,

@@ -59,7 +59,7 @@ async def service_list(request: web.Request) -> web.Response:
     query = request.query.get("q", "").strip().lower()
     async with db_session(request) as session:
         cities = await visible_cities(session, account)
-        services = await visible_services(session, account, city, topic)
+        services = await visible_services(session, account, city, topic, light=True)
     if query:
         services = [s for s in services if query in f"{s.name} {s.address}".lower()]
     context = {

@@ -25,6 +25,7 @@ from bot.workspace.editor import (
     Editor,
     TranslationStatus,
     text_in,
+    translation_overview,
     translation_status,
 )
 from bot.workspace.fields import FieldErrors, text_values
@@ -45,12 +46,15 @@ async def text_list(request: web.Request) -> web.Response:
     shown_languages = [filters["lang"]] if filters["lang"] in languages else languages
     async with db_session(request) as session:
         cities = await visible_cities(session, account)
-        services = await visible_services(session, account, filters["city"], filters["topic"])
+        services = await visible_services(
+            session, account, filters["city"], filters["topic"], light=True
+        )
+        overview = await translation_overview(session, [s.id for s in services], shown_languages)
     rows = [
         {"service": service, "language": language, "status": status.value}
         for service in services
         for language in shown_languages
-        if (status := translation_status(service, language))
+        if (status := overview[(service.id, language)])
         and (not filters["status"] or status.value == filters["status"])
         and permissions.may_translate(account, language, service.city.slug)
     ]
