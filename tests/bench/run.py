@@ -27,7 +27,7 @@ from pathlib import Path
 import aiohttp
 import psutil
 
-from tests.bench import handoff
+from tests.bench import handoff, workspace
 from tests.support import processes
 from tests.support.telegram_double import TOKEN, BotApiDouble, TelegramUser
 
@@ -228,11 +228,12 @@ async def main(output: Path, duration: float) -> None:
         )
         sampler.stop()
         handoff_section = await handoff.run(rasa, workdir)
+        workspace_section = await workspace.run(rasa, database_url, workdir)
     await double.stop()
     report = render_report(
         bot_fixed, rasa_fixed, bot_best, bot_tried, rasa_best, rasa_tried, sampler.peaks, duration
     )
-    report = report.rstrip() + "\n\n" + handoff_section
+    report = report.rstrip() + "\n\n" + handoff_section.rstrip() + "\n\n" + workspace_section
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(report, encoding="utf-8")
     print(report)
