@@ -32,6 +32,7 @@ from bot.settings import Settings
 from bot.staff.models import Role
 from bot.web.admin.services import form_values
 from bot.workspace.editor import load_service
+from tests.bench.handoff import pct
 from tests.conftest import stack_settings, start_app
 from tests.support import processes
 from tests.support.staff import add_staff
@@ -42,11 +43,6 @@ SAVES = 30
 PAGE_REQUESTS = 20
 COPIES = 10
 BENCH_CITY, BENCH_TOPIC = "torino", "job"
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 async def signed_in(http: aiohttp.ClientSession, base: str, username: str) -> str:

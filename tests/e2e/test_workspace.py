@@ -309,8 +309,10 @@ async def test_an_expired_answer_is_not_given_as_current(
     person = chat_factory("en")
     answer = await bot_answer(person, "torino", "desk")
     card = next(part for part in answer.split("\n\n") if "+39 011 555 0000" in part)
-    checking = translated("en", "The details of this service are being checked. "
-                          "Please contact the desk before you go.")
+    checking = translated(
+        "en",
+        "The details of this service are being checked. Please contact the desk before you go.",
+    )
     assert checking in answer
     assert "09:00" not in card.split("Sportello di prova")[1].split("⚠️")[0]
     async with stack.database.session() as session:

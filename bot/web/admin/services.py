@@ -87,7 +87,7 @@ async def edit_service_page(request: web.Request) -> web.Response:
         service = await _service(session, account, request)
         values = form_values(service)
         language = request.query.get("lang", PREVIEW_LANGUAGE)
-        preview = _card_preview(request, service, language)
+        preview = card_preview(request, service, language)
         return await _form(request, account, service, values, FieldErrors(), preview, language)
 
 
@@ -146,13 +146,13 @@ async def preview_changes(request: web.Request) -> web.Response:
     async with db_session(request) as session:
         service = await _service(session, account, request)
         service_id = service.id
-        before = _card_preview(request, service, language)
+        before = card_preview(request, service, language)
         editor = Editor(session, account)
         try:
             changed, errors = await editor.save_service(service.id, values)
         except PermissionDenied:
             raise web.HTTPForbidden(text="you may not edit this city") from None
-        after = _card_preview(request, changed, language) if changed else None
+        after = card_preview(request, changed, language) if changed else None
         await session.rollback()
     context = {
         "service_id": service_id,
@@ -285,7 +285,7 @@ def flat_form(form: MultiMapping[Any]) -> dict[str, str]:
     return values
 
 
-def _card_preview(request: web.Request, service: Service, language: str) -> dict[str, Any]:
+def card_preview(request: web.Request, service: Service, language: str) -> dict[str, Any]:
     loc = bot_localizer(request, language)
     header = services_header(loc, service.topic, 1, service.city.display_name(language))
     return {

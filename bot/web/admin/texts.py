@@ -18,7 +18,7 @@ from bot.web.admin.common import (
     visible_cities,
     visible_services,
 )
-from bot.web.admin.services import _card_preview
+from bot.web.admin.services import card_preview
 from bot.web.pages import staff_localizer
 from bot.workspace import permissions
 from bot.workspace.editor import (
@@ -122,6 +122,6 @@ async def _translation_form(
         "status": translation_status(service, language).value,
         "errors": {name: staff_loc.gettext(message) for name, message in errors.items()},
         "text_direction": "rtl" if loc.rtl else "ltr",
-        "preview": _card_preview(request, service, language),
+        "preview": card_preview(request, service, language),
     }
     return await page(request, "admin/translation.html", account, context, status=status)
