@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     session_key: SecretStr | None = None  # 32+ characters; derived from the pseudonym key if unset
     cookie_secure: bool = False  # True behind TLS
 
+    # retention: what people leave behind (closed cases, unanswered questions, profiles,
+    # Rasa's conversations) is deleted this many days after its last use
+    retention_days: int = Field(default=180, ge=1)
+    rasa_tracker_database_url: str | None = f"sqlite:///{PROJECT_ROOT / 'var' / 'rasa-tracker.db'}"
+
     default_language: str = "it"
     max_text_chars: int = Field(default=1000, ge=100, le=4000)
     log_level: str = "INFO"

@@ -122,6 +122,7 @@ def stack_settings(
         telegram_group_messages_per_minute=600,
         handoff_relay_interval_seconds=0.2,
         handoff_escalate_after_minutes=0.05,
+        rasa_tracker_database_url=None,  # the test Rasa's store is its own temporary file
         session_key="test-session-key-0123456789abcdef0123456789",
     )
 

@@ -224,7 +224,8 @@ class CaseStore:
             await session.commit()
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    async def close(self, case_id: int, outcome: str) -> bool:
+    async def close(self, case_id: int, outcome: str, *, person_knows: bool = False) -> bool:
+        """Close an open case; `person_knows`: they closed it themselves, nothing to tell."""
         async with self._database.session() as session:
             result = await session.execute(
                 update(HandoffCase)
@@ -233,7 +234,7 @@ class CaseStore:
                     status=CaseStatus.CLOSED,
                     outcome=outcome,
                     closed_at=utcnow(),
-                    person_told_closed=False,
+                    person_told_closed=person_knows,
                 )
             )
             await session.commit()

@@ -113,8 +113,8 @@ class HandoffDesk:
     async def leave(self, profile: Profile, loc: Localizer) -> list[Outbound]:
         case = await self.open_case(profile.pseudonym)
         if case is not None:
-            await self.cases.close(case.id, "left")
-            await self.cases.update(case.id, person_told_closed=True)
+            # in one write: the relay must not tell them "the mediator closed it"
+            await self.cases.close(case.id, "left", person_knows=True)
             await self._changed(case.id)
         return texts.left(loc)
 

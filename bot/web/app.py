@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import hmac
 import logging
@@ -32,6 +34,7 @@ from bot.handoff.safeguarding import SafeguardingLexicon
 from bot.i18n import Catalogs
 from bot.kb.db import Database
 from bot.pseudonym import Pseudonymizer, load_or_create_key
+from bot.retention import purge
 from bot.settings import Settings
 from bot.web.admin import add_admin_routes
 from bot.web.auth import setup_auth
@@ -56,6 +59,7 @@ logger = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 WEBHOOK_PATH = "/telegram/webhook"
+RETENTION_INTERVAL_SECONDS = 24 * 3600
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
@@ -66,6 +70,7 @@ def create_app(settings: Settings) -> web.Application:
     if settings.telegram_enabled:
         app.cleanup_ctx.append(_telegram_lifetime)
     app.cleanup_ctx.append(_relay_lifetime)  # last: every channel is registered by then
+    app.cleanup_ctx.append(_retention_lifetime)
     app.router.add_get("/", _chat_page)
     app.router.add_post("/api/chat", _chat_message)
     app.router.add_get("/api/chat/inbox", _chat_inbox)
@@ -142,6 +147,27 @@ async def _core_lifetime(app: web.Application) -> AsyncIterator[None]:
     yield
     await rasa.close()
     await database.dispose()
+
+
+async def _retention_lifetime(app: web.Application) -> AsyncIterator[None]:
+    """Deletes what is older than the retention period at start-up, then once a day."""
+    settings = app[settings_key]
+
+    async def every_day() -> None:
+        while True:
+            try:
+                await purge(
+                    app[database_key], settings.retention_days, settings.rasa_tracker_database_url
+                )
+            except Exception:
+                logger.exception("retention purge failed; trying again tomorrow")
+            await asyncio.sleep(RETENTION_INTERVAL_SECONDS)
+
+    task = asyncio.create_task(every_day(), name="retention")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def _relay_lifetime(app: web.Application) -> AsyncIterator[None]:
