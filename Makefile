@@ -18,7 +18,7 @@ PYTHON310 ?= $(call find_python,python3.10 $(wildcard $(HOME)/.pyenv/versions/3.
 export RASA_PORT ?= 5005
 
 .PHONY: help setup venv rasa-venv browser i18n-extract i18n-update i18n-compile db sample-data \
-        nlu-cities train validate run test test-unit test-e2e lint bench eval eval-baseline clean
+        nlu-cities train validate run test test-unit test-e2e lint bench eval eval-baseline clean screenshots
 
 help:
 	@echo "make setup   - environments, catalogs, database with sample data, trained model"
@@ -98,6 +98,9 @@ test: validate
 	PYTHONPATH=. $(RASA_VENV)/bin/python -m pytest --noconftest -q -p no:cacheprovider tests/rasa_components
 	$(RASA) test core --stories tests/stories --model models/assistant.tar.gz --out var/story-results --fail-on-prediction-errors --no-plot
 	$(PY) -m pytest -q
+
+screenshots:
+	WRITE_SCREENSHOTS=1 $(PY) -m pytest -q tests/e2e/test_workspace.py -k "screenshots and sqlite"
 
 test-unit:
 	$(PY) -m pytest -q -m "not e2e"

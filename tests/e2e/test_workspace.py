@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import os
 from pathlib import Path
 from typing import Any
 
@@ -351,10 +352,14 @@ async def test_mediators_cannot_use_the_workspace(browser: Browser, stack: Stack
     await page.close()
 
 
-async def test_screenshots_of_the_main_pages(browser: Browser, stack: Stack) -> None:
-    """Pictures of the workspace for docs/ (a phone, and a desk computer)."""
+async def test_screenshots_of_the_main_pages(
+    browser: Browser, stack: Stack, tmp_path: Path
+) -> None:
+    """Every main page opens, on a phone and a desk computer; `make screenshots` keeps the
+    pictures in docs/screenshots/ (otherwise they go to a temporary folder)."""
     admin = await add_staff(stack.database, Role.ADMINISTRATOR, PASSWORD)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    folder = SCREENSHOTS if os.environ.get("WRITE_SCREENSHOTS") else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
     pages = {
         "dashboard": "/admin",
         "services": "/admin/services?city=torino",
@@ -372,5 +377,5 @@ async def test_screenshots_of_the_main_pages(browser: Browser, stack: Stack) -> 
             assert response is not None and response.status == 200, path
             if stack.database.url.startswith("sqlite"):
                 suffix = "phone" if phone else "desktop"
-                await page.screenshot(path=SCREENSHOTS / f"{name}-{suffix}.png", full_page=True)
+                await page.screenshot(path=folder / f"{name}-{suffix}.png", full_page=True)
         await page.close()
