@@ -14,8 +14,9 @@ from typing import Any
 from babel.messages.pofile import read_po, write_po
 from playwright.async_api import Browser, Page, expect
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
-from bot.kb.models import Service, ServiceText
+from bot.kb.models import City, Service, ServiceText
 from bot.staff.models import Role
 from bot.workspace.editor import TranslationStatus, load_service, translation_status
 from bot.workspace.models import AuditEntry
@@ -134,6 +135,45 @@ async def test_another_citys_editor_is_refused_by_the_server(
     assert shown is not None and shown.status == 403
     await page.goto(f"{stack.web_url}/admin/services")
     await expect(page.locator("table.grid")).not_to_contain_text(target.name)
+    await page.close()
+
+
+async def test_an_editor_edits_their_city_and_not_another(browser: Browser, stack: Stack) -> None:
+    editor = await add_staff(stack.database, Role.CITY_EDITOR, PASSWORD, cities=["trieste"])
+    page = await signed_in(browser, stack, editor.username)
+    await page.goto(stack.web_url + "/admin/cities/trieste")
+    names = await page.input_value("input[name=names_uk]")
+    await page.fill("input[name=names_uk]", names + ", Трієсті")
+    await page.fill("input[name=exonyms]", "Triest, Trst")
+    await page.click("#save")
+    await expect(page.locator("p.ok")).to_be_visible()
+    async with stack.database.session() as session:
+        city = await session.scalar(
+            select(City).options(selectinload(City.names)).where(City.slug == "trieste")
+        )
+        assert city is not None
+        spellings = {(n.language, n.name) for n in city.names}
+        assert ("uk", "Трієсті") in spellings and (None, "Trst") in spellings
+        audit = await session.scalar(
+            select(AuditEntry).where(AuditEntry.entity == "city", AuditEntry.city_slug == "trieste")
+        )
+        assert audit is not None and audit.username == editor.username
+    refused = await page.request.post(
+        f"{stack.web_url}/admin/cities/torino",
+        form={"csrf": await csrf_of(page), "name": "X", "latitude": "45", "longitude": "7"},
+    )
+    assert refused.status == 403
+    new_city = await page.request.post(
+        f"{stack.web_url}/admin/cities/new",
+        form={
+            "csrf": await csrf_of(page),
+            "slug": "mine",
+            "name": "X",
+            "latitude": "45",
+            "longitude": "7",
+        },
+    )
+    assert new_city.status == 403  # only administrators add cities
     await page.close()
 
 

@@ -47,7 +47,8 @@ async def audit_entry(request: web.Request) -> web.Response:
     context = {
         "entry": entry,
         "rows": changed_fields(entry),
-        "may_undo": entry.undone_by_id is None
+        "may_undo": entry.entity == "service"
+        and entry.undone_by_id is None
         and entry.action != "undo"
         and permissions.may_edit_city(account, entry.city_slug),
         "conflict": request.query.get("conflict") == "1",
