@@ -315,7 +315,12 @@ def render(
             "message being available in `getUpdates` to its `copyMessage` into the topic. "
             "*Mediator → person*: from the mediator's message in the topic to its `copyMessage` "
             f"into the person's chat. {ROUNDS} rounds in which all {CASES} people write at once, "
-            f"then all {CASES} mediators' replies at once.",
+            f"then all {CASES} mediators' replies at once. The double has no flood limit, so "
+            "the bot runs with `TELEGRAM_GROUP_MESSAGES_PER_MINUTE=600`: these are the bot's "
+            "own delays. Against Telegram, 20 messages a minute in one group apply (the "
+            "default): 20 new cases at once are a topic and a card each, 40 group messages, so "
+            "the last topic opens about two minutes after the first, and a busy group's relay "
+            "queues the same way; the web console is not limited.",
             "",
             "| measure | samples | p50 (ms) | p95 (ms) | max (ms) |",
             "|---|---|---|---|---|",
