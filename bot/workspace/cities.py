@@ -15,7 +15,7 @@ from bot.i18n import SUPPORTED_LANGUAGES
 from bot.kb.models import City, CityName
 from bot.workspace import permissions
 from bot.workspace.editor import Editor
-from bot.workspace.fields import N_, FieldErrors
+from bot.workspace.fields import N_, FieldErrors, parse_coordinates
 from bot.workspace.models import AuditEntry
 
 SLUG = re.compile(r"^[a-z][a-z0-9-]{1,63}$")
@@ -49,14 +49,11 @@ def check_city(values: Mapping[str, str], *, new: bool, taken: set[str]) -> Fiel
         errors["slug"] = N_("A short unique name in lower case, e.g. reggio-emilia.")
     if not values.get("name", "").strip():
         errors["name"] = N_("The name is required.")
-    try:
-        latitude = float(values.get("latitude", "").replace(",", "."))
-        longitude = float(values.get("longitude", "").replace(",", "."))
-    except ValueError:
+    latitude, _ = parse_coordinates(
+        values.get("latitude", "").strip(), values.get("longitude", "").strip(), errors
+    )
+    if latitude is None and "latitude" not in errors:  # a city needs its centre
         errors["latitude"] = N_("Give both coordinates as numbers, e.g. 45.0703 and 7.6869.")
-    else:
-        if not (35.0 <= latitude <= 48.0 and 6.0 <= longitude <= 19.0):
-            errors["latitude"] = N_("These coordinates are not in Italy.")
     return errors
 
 

@@ -107,7 +107,7 @@ def parse_service(
     for name, limit in MAX_LENGTHS.items():
         if name in SERVICE_FIELDS and len(get(name)) > limit:
             errors[name] = N_("Too long.")
-    latitude, longitude = _coordinates(get("latitude"), get("longitude"), errors)
+    latitude, longitude = parse_coordinates(get("latitude"), get("longitude"), errors)
     if get("phone") and not PHONE.match(get("phone")):
         errors["phone"] = N_("Not a phone number: digits, spaces and + only.")
     if get("email") and not EMAIL.match(get("email")):
@@ -164,7 +164,7 @@ def _getter(values: Mapping[str, str]) -> Any:
     return get
 
 
-def _coordinates(
+def parse_coordinates(
     latitude: str, longitude: str, errors: FieldErrors
 ) -> tuple[float | None, float | None]:
     if not latitude and not longitude:

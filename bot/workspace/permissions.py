@@ -43,10 +43,18 @@ def may_see_city(account: StaffAccount, city_slug: str) -> bool:
     return account.role != Role.CITY_EDITOR or city_slug in account.city_slugs
 
 
-def editable_languages(account: StaffAccount, supported: tuple[str, ...]) -> list[str]:
-    if account.role in {Role.ADMINISTRATOR, Role.CITY_EDITOR}:
-        return list(supported)
-    return [code for code in supported if code in account.languages and code != SOURCE_LANGUAGE]
+def may_edit_services(account: StaffAccount) -> bool:
+    """Services of some city (theirs, or every one): administrators and city editors."""
+    return account.role in {Role.ADMINISTRATOR, Role.CITY_EDITOR}
+
+
+def translation_languages(account: StaffAccount, supported: tuple[str, ...]) -> list[str]:
+    """The languages, Italian (the source) aside, whose texts the account may translate."""
+    return [
+        code
+        for code in supported
+        if code != SOURCE_LANGUAGE and (may_edit_services(account) or code in account.languages)
+    ]
 
 
 def require(allowed: bool) -> None:

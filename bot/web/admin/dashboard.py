@@ -9,7 +9,6 @@ from aiohttp import web
 
 from bot.core.render import today_in_italy
 from bot.i18n import SUPPORTED_LANGUAGES
-from bot.kb.models import SOURCE_LANGUAGE
 from bot.staff.models import Role
 from bot.web import auth
 from bot.web.admin.common import LOGIN_PATH, db_session, page, staff, visible_services
@@ -51,11 +50,7 @@ async def sign_out(request: web.Request) -> web.Response:
 async def dashboard(request: web.Request) -> web.Response:
     account = await staff(request)
     today = today_in_italy()
-    languages = [
-        code
-        for code in permissions.editable_languages(account, SUPPORTED_LANGUAGES)
-        if code != SOURCE_LANGUAGE
-    ]
+    languages = permissions.translation_languages(account, SUPPORTED_LANGUAGES)
     async with db_session(request) as session:
         services = await visible_services(session, account, light=True)
         overview = await translation_overview(session, [s.id for s in services], languages)

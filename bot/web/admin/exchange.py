@@ -12,7 +12,6 @@ from typing import Any
 from aiohttp import web
 
 from bot.i18n import SUPPORTED_LANGUAGES
-from bot.kb.models import SOURCE_LANGUAGE
 from bot.web.admin.common import (
     bot_localizer,
     changing_staff,
@@ -50,14 +49,10 @@ async def exchange_page(request: web.Request) -> web.Response:
 
 def _exchange_context(request: web.Request, account: Any) -> dict[str, Any]:
     loc = staff_localizer(request, account)
-    languages = permissions.editable_languages(account, SUPPORTED_LANGUAGES)
+    languages = permissions.translation_languages(account, SUPPORTED_LANGUAGES)
     return {
-        "po_languages": [
-            (code, loc.language_in_my_language(code))
-            for code in languages
-            if code != SOURCE_LANGUAGE
-        ],
-        "may_import_csv": account.role in {"administrator", "city_editor"},
+        "po_languages": [(code, loc.language_in_my_language(code)) for code in languages],
+        "may_import_csv": permissions.may_edit_services(account),
         "po": None,
         "csv": None,
     }

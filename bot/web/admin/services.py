@@ -10,12 +10,12 @@ from multidict import MultiMapping
 
 from bot.core.messages import Outbound
 from bot.core.render import Renderer, service_card, services_header
-from bot.i18n import SUPPORTED_LANGUAGES, Localizer
 from bot.kb.models import SOURCE_LANGUAGE, Service, Topic
 from bot.staff.models import StaffAccount
 from bot.web.admin.common import (
     bot_localizer,
     changing_staff,
+    choices,
     db_session,
     page,
     require,
@@ -227,7 +227,7 @@ async def _form(
     translations = (
         [
             (code, name, translation_status(service, code).value)
-            for code, name in _languages(loc)
+            for code, name in choices(loc)["languages"]
             if code != SOURCE_LANGUAGE
         ]
         if service
@@ -245,10 +245,6 @@ async def _form(
         "translations": translations,
     }
     return await page(request, "admin/service_form.html", account, context, status=status)
-
-
-def _languages(loc: Localizer) -> list[tuple[str, str]]:
-    return [(code, loc.language_in_my_language(code)) for code in SUPPORTED_LANGUAGES]
 
 
 def empty_values() -> dict[str, str]:

@@ -40,8 +40,7 @@ def add_routes(router: web.UrlDispatcher) -> None:
 
 async def text_list(request: web.Request) -> web.Response:
     account = await staff(request)
-    languages = permissions.editable_languages(account, SUPPORTED_LANGUAGES)
-    languages = [code for code in languages if code != SOURCE_LANGUAGE]
+    languages = permissions.translation_languages(account, SUPPORTED_LANGUAGES)
     filters = {name: request.query.get(name, "") for name in ("city", "topic", "lang", "status")}
     shown_languages = [filters["lang"]] if filters["lang"] in languages else languages
     async with db_session(request) as session:
