@@ -8,6 +8,7 @@ for right-to-left languages, isolated with U+2068/U+2069.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import logging
 from collections.abc import Sequence
@@ -533,8 +534,14 @@ def closure_lines(loc: Localizer, service: Service, today: dt.date) -> list[str]
 
 
 def public_holidays(first: dt.date, last: dt.date) -> list[dt.date]:
-    calendar = holidays.country_holidays("IT", years=range(first.year, last.year + 1))
-    return sorted(day for day in calendar if first <= day <= last)
+    days = set().union(*(italian_holidays(year) for year in range(first.year, last.year + 1)))
+    return sorted(day for day in days if first <= day <= last)
+
+
+@functools.cache
+def italian_holidays(year: int) -> frozenset[dt.date]:
+    """Italy's public holidays in `year`, computed once (every card of every answer asks)."""
+    return frozenset(holidays.country_holidays("IT", years=year))
 
 
 def opening_hours_lines(loc: Localizer, service: Service) -> list[str]:
