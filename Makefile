@@ -48,8 +48,9 @@ $(RASA_VENV)/.installed: rasa_components/requirements.txt rasa_components/requir
 	$(RASA_VENV)/bin/python -m pip install -q -r rasa_components/requirements.txt -r rasa_components/requirements-test.txt
 	touch $@
 
-var/rasa-auth-token:
-	@mkdir -p var && $(PY) -c "import secrets; print(secrets.token_urlsafe(32))" > $@
+# secrets shared by the app, Rasa and the action server: files readable by their owner only
+var/rasa-auth-token var/action-server-token:
+	@mkdir -p var && umask 077 && $(PY) -c "import secrets; print(secrets.token_urlsafe(32))" > $@
 
 i18n-extract: venv
 	$(PYBABEL) extract -F babel.cfg -k N_ --no-location --sort-output -o locales/messages.pot .
@@ -63,7 +64,7 @@ i18n-update: i18n-extract
 i18n-compile: venv
 	$(PYBABEL) compile -d locales --statistics
 
-db: venv var/rasa-auth-token
+db: venv var/rasa-auth-token var/action-server-token
 	$(PY) -m bot.kb upgrade
 
 sample-data: db
@@ -89,7 +90,7 @@ train: rasa-venv
 validate: rasa-venv
 	$(RASA) data validate --config config.yml --domain domain.yml --data nlu_data --fail-on-warnings
 
-run: var/rasa-auth-token
+run: var/rasa-auth-token var/action-server-token
 	@test -f models/assistant.tar.gz || { echo "no model: run 'make setup' first"; exit 1; }
 	@mkdir -p var
 	$(VENV)/bin/honcho start -f Procfile

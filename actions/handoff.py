@@ -9,7 +9,11 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import INTENT_TOPICS, knowledge_base, mentioned_city
+from bot.core.contract import HandoffOffer
+from bot.kb.models import Topic
 from bot.kb.queries import resolve_city
+
+TOPICS = frozenset(topic.value for topic in Topic)
 
 
 def last_topic(tracker: Tracker) -> str | None:
@@ -29,14 +33,16 @@ class ActionTalkToPerson(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        payload: dict[str, Any] = {"kind": "handoff_offer", "topic": last_topic(tracker)}
+        topic = last_topic(tracker)
         events: list[EventType] = []
+        city_slug = None
         named = mentioned_city(tracker)
         if named:
             async with knowledge_base().session() as session:
                 city = await resolve_city(session, named)
             if city is not None:
-                payload["city"] = city.slug
+                city_slug = city.slug
                 events.append(SlotSet("city", city.name))
-        dispatcher.utter_message(json_message=payload)
+        offer = HandoffOffer(topic=Topic(topic) if topic in TOPICS else None, city=city_slug)
+        dispatcher.utter_message(json_message=offer.dump())
         return events

@@ -17,6 +17,7 @@ from actions.context import (
     mentioned_city,
     metadata,
 )
+from bot.core.contract import AskCity, AskLocation, CitySet, NearbyItem, Nearest, Services
 from bot.kb.models import City, Topic
 from bot.kb.queries import nearest_city, nearest_services, resolve_city, services_for
 
@@ -29,21 +30,19 @@ async def answer_topic(
     """Send the services for `topic` in `city` and remember the city."""
     service_topic = Topic.DESK.value if topic == HUMAN else topic
     services = await services_for(session, city.id, service_topic)
-    dispatcher.utter_message(
-        json_message={
-            "kind": HUMAN if topic == HUMAN else "services",
-            "topic": service_topic,
-            "city": city.slug,
-            "service_ids": [service.id for service in services],
-        }
+    answer = Services(
+        kind="human" if topic == HUMAN else "services",
+        topic=Topic(service_topic),
+        city=city.slug,
+        service_ids=[service.id for service in services],
     )
+    dispatcher.utter_message(json_message=answer.dump())
     return [SlotSet("city", city.name), SlotSet("pending_topic", None)]
 
 
 def ask_for_city(dispatcher: CollectingDispatcher, topic: str, *, unknown: bool) -> list[EventType]:
-    dispatcher.utter_message(
-        json_message={"kind": "unknown_city" if unknown else "ask_city", "topic": topic}
-    )
+    answer = AskCity(kind="unknown_city" if unknown else "ask_city", topic=topic)
+    dispatcher.utter_message(json_message=answer.dump())
     return [SlotSet("pending_topic", topic)]
 
 
@@ -88,7 +87,7 @@ class ActionSetCity(Action):
                 return ask_for_city(dispatcher, pending or "", unknown=True)
             if pending:
                 return await answer_topic(session, dispatcher, pending, city)
-        dispatcher.utter_message(json_message={"kind": "city_set", "city": city.slug})
+        dispatcher.utter_message(json_message=CitySet(city=city.slug).dump())
         return [SlotSet("city", city.name)]
 
 
@@ -104,7 +103,7 @@ class ActionNearestServices(Action):
         location = metadata(tracker).get("location") or {}
         latitude, longitude = location.get("latitude"), location.get("longitude")
         if latitude is None or longitude is None:  # asked in words: ask for the location
-            dispatcher.utter_message(json_message={"kind": "ask_location"})
+            dispatcher.utter_message(json_message=AskLocation().dump())
             return []
         pending = tracker.get_slot("pending_topic")
         topic = Topic.DESK.value if pending == HUMAN else pending
@@ -113,16 +112,12 @@ class ActionNearestServices(Action):
             nearby = await nearest_services(
                 session, float(latitude), float(longitude), topic, NEAREST_LIMIT
             )
-        dispatcher.utter_message(
-            json_message={
-                "kind": "nearest",
-                "topic": topic,
-                "city": city.slug if city else None,
-                "items": [
-                    {"id": item.service.id, "distance_m": round(item.distance_m)} for item in nearby
-                ],
-            }
+        answer = Nearest(
+            topic=Topic(topic) if topic else None,
+            city=city.slug if city else None,
+            items=[NearbyItem(id=i.service.id, distance_m=round(i.distance_m)) for i in nearby],
         )
+        dispatcher.utter_message(json_message=answer.dump())
         events: list[EventType] = [SlotSet("pending_topic", None)]
         if city is not None:
             events.append(SlotSet("city", city.name))

@@ -8,6 +8,7 @@ import secrets
 from pathlib import Path
 
 PSEUDONYM_LENGTH = 32
+TAG_LENGTH = 16
 
 
 class Pseudonymizer:
@@ -19,6 +20,11 @@ class Pseudonymizer:
     def __call__(self, channel: str, user_id: int | str) -> str:
         message = f"{channel}:{user_id}".encode()
         return hmac.new(self._key, message, hashlib.sha256).hexdigest()[:PSEUDONYM_LENGTH]
+
+    def tag(self, purpose: str, value: str) -> str:
+        """A short keyed hash of something that must be counted but not kept (an address)."""
+        message = f"tag:{purpose}:{value}".encode()
+        return hmac.new(self._key, message, hashlib.sha256).hexdigest()[:TAG_LENGTH]
 
 
 def load_or_create_key(configured: str | None, key_file: Path) -> bytes:

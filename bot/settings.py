@@ -38,8 +38,14 @@ class Settings(BaseSettings):
     web_port: int = 8080
 
     rasa_url: str = "http://127.0.0.1:5005"
-    rasa_auth_token: SecretStr = SecretStr("change-me-rasa-token")
+    # the token of Rasa's HTTP API, also the secret of the app's own channel into Rasa
+    # (`make setup` writes one to var/rasa-auth-token; Procfile passes it in the environment)
+    rasa_auth_token: SecretStr | None = None
+    rasa_auth_token_file: Path = PROJECT_ROOT / "var" / "rasa-auth-token"
     rasa_timeout_seconds: float = 15.0
+    # Rasa calls the action server with this secret (header X-Action-Token)
+    action_server_token: SecretStr | None = None
+    action_server_token_file: Path = PROJECT_ROOT / "var" / "action-server-token"
 
     pseudonym_key: SecretStr | None = None
     pseudonym_key_file: Path = PROJECT_ROOT / "var" / "pseudonym.key"
@@ -52,9 +58,28 @@ class Settings(BaseSettings):
     staff_language: str = "it"  # the language of mediators' and staff's pages and posts
     time_zone: str = "Europe/Rome"  # for duty hours
 
-    # the staff web pages (/console)
+    # the staff web pages (/console, /admin)
     session_key: SecretStr | None = None  # 32+ characters; derived from the pseudonym key if unset
-    cookie_secure: bool = False  # True behind TLS
+    # the public address of this app (e.g. https://assistant.comune.example.it): cookies are
+    # Secure when it is HTTPS, and WebSockets must come from its origin
+    public_url: str | None = None
+    # reverse proxies (addresses or networks) whose X-Forwarded-For / -Proto are believed
+    trusted_proxies: list[str] = []
+    staff_session_hours: float = Field(default=10.0, gt=0)
+    # failed sign-ins per (username, address) before delays start, and a ceiling per address
+    sign_in_free_attempts: int = Field(default=5, ge=1)
+    sign_in_address_ceiling: int = Field(default=100, ge=1)
+
+    # limits on the public surfaces
+    person_messages_per_minute: int = Field(default=30, ge=1)  # any channel, per person
+    webchat_messages_per_minute: int = Field(default=120, ge=1)  # per client address
+    webchat_new_people_per_hour: int = Field(default=60, ge=1)  # per client address
+    webchat_open_cases_per_address: int = Field(default=3, ge=1)
+
+    # the relay, retention and reminders (off for a second app on the same database in tests)
+    run_background_work: bool = True
+    # how long to wait before retrying a Telegram start-up call that failed
+    telegram_startup_retry_seconds: float = Field(default=30.0, gt=0)
 
     # retention: what people leave behind (closed cases, unanswered questions, profiles,
     # Rasa's conversations) is deleted this many days after its last use
@@ -70,6 +95,14 @@ class Settings(BaseSettings):
         return self.telegram_bot_token is not None and bool(
             self.telegram_bot_token.get_secret_value()
         )
+
+    @property
+    def rasa_token(self) -> str:
+        return self.rasa_auth_token.get_secret_value() if self.rasa_auth_token else ""
+
+    @property
+    def public_is_https(self) -> bool:
+        return bool(self.public_url and self.public_url.lower().startswith("https://"))
 
     @property
     def sync_database_url(self) -> str:
@@ -91,7 +124,18 @@ def to_async_url(url: str) -> str:
     return url
 
 
+def read_secret(configured: SecretStr | None, file: Path) -> str:
+    """A secret from the environment, else from its file (`make setup` writes it); "" if none.
+    Secrets travel in the environment or in files, never on a command line."""
+    if configured is not None and configured.get_secret_value():
+        return configured.get_secret_value()
+    return file.read_text().strip() if file.exists() else ""
+
+
 def load_settings(**overrides: object) -> Settings:
     settings = Settings(**overrides)  # type: ignore[arg-type]
     settings.database_url = to_async_url(settings.database_url)
+    settings.rasa_auth_token = SecretStr(
+        read_secret(settings.rasa_auth_token, settings.rasa_auth_token_file)
+    )
     return settings

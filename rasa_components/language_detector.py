@@ -159,7 +159,7 @@ def cld2_language(text: str, supported: list[str]) -> str | None:
     """pycld2's best supported guess, if it considers it reliable."""
     try:
         reliable, _, details = pycld2.detect(text, bestEffort=True)
-    except pycld2.error:
+    except (pycld2.error, UnicodeEncodeError):
         return None
     code = details[0][1]
     return code if reliable and code in supported else None

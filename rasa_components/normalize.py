@@ -67,3 +67,8 @@ def is_bengali(char: str) -> bool:
 
 def is_word_char(char: str) -> bool:
     return char.isalnum() or unicodedata.category(char) in ("Mn", "Mc")
+
+
+def without_surrogates(text: str) -> str:
+    """Text that can be encoded: a lone UTF-16 surrogate (from a JSON "\\ud800") becomes U+FFFD."""
+    return "".join("\ufffd" if "\ud800" <= char <= "\udfff" else char for char in text)

@@ -18,7 +18,10 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
+
+from rasa_components.normalize import without_surrogates
 
 HAN_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 
@@ -48,6 +51,14 @@ class MultiScriptTokenizer(WhitespaceTokenizer):
     def remove_emoji(self, text: str) -> str:
         """Rasa's emoji pattern also matches Han characters: never drop Chinese words."""
         return text if HAN_RUN.search(text) else super().remove_emoji(text)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """The first component: no text goes on with a lone surrogate (it cannot be encoded)."""
+        for message in messages:
+            text = message.get(TEXT)
+            if isinstance(text, str) and text != (clean := without_surrogates(text)):
+                message.set(TEXT, clean)
+        return super().process(messages)
 
     def tokenize(self, message: Message, attribute: str) -> list[Token]:
         tokens = super().tokenize(message, attribute)

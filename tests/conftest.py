@@ -124,6 +124,12 @@ def stack_settings(
         handoff_escalate_after_minutes=0.05,
         rasa_tracker_database_url=None,  # the test Rasa's store is its own temporary file
         session_key="test-session-key-0123456789abcdef0123456789",
+        # every test's web chat comes from 127.0.0.1: the limits per address are tested on
+        # apps of their own (tests/e2e/test_abuse.py)
+        webchat_messages_per_minute=100_000,
+        webchat_new_people_per_hour=100_000,
+        webchat_open_cases_per_address=100_000,
+        telegram_startup_retry_seconds=0.5,
     )
 
 
@@ -194,3 +200,34 @@ def chat_factory(stack: Stack):  # type: ignore[no-untyped-def]
         return Chat(stack.telegram, language_code)
 
     return make
+
+
+@pytest.fixture
+async def app_factory(stack: Stack, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Another app process on the stack's database and Rasa, with its own settings (e.g. a
+    trusted reverse proxy, a public HTTPS address, low limits). No Telegram, and no
+    background work: the stack's own app runs the relay."""
+    runners: list[web.AppRunner] = []
+
+    async def start(**overrides: object) -> str:
+        values = {
+            "database_url": stack.settings.database_url,
+            "rasa_url": stack.settings.rasa_url,
+            "rasa_auth_token": stack.settings.rasa_token,
+            "web_port": processes.free_port(),
+            "pseudonym_key": stack.settings.pseudonym_key.get_secret_value()  # type: ignore[union-attr]
+            if stack.settings.pseudonym_key
+            else None,
+            "pseudonym_key_file": tmp_path / "pseudonym.key",
+            "session_key": "another-app-session-key-0123456789abcdef",
+            "run_background_work": False,
+            "rasa_tracker_database_url": None,
+            **overrides,
+        }
+        settings = load_settings(**values)
+        runners.append(await start_app(settings))
+        return f"http://127.0.0.1:{settings.web_port}"
+
+    yield start
+    for runner in runners:
+        await runner.cleanup()

@@ -2,7 +2,9 @@
 
 "Take case" buttons assign a case; messages written in a case's topic reach the person;
 `/close [outcome]` ends the case and `/release` puts it back in the queue. Only members of
-the group (checked with the Bot API, not trusted from the update) can act on cases.
+the group (checked with the Bot API, not trusted from the update) can act on cases, and
+only the mediator holding a case (or a supervisor, or an administrator) may release or
+close it: the desk decides, and a refusal is answered in the topic.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import time
 from typing import Any
 
 from telegram import Message, Update, User
-from telegram.constants import ChatMemberStatus, ParseMode
+from telegram.constants import ChatMemberStatus
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -22,12 +24,15 @@ from telegram.ext import (
     filters,
 )
 
-from bot.channels.telegram import TELEGRAM_ORIGIN, media_of
-from bot.channels.telegram_delivery import inline_keyboard
-from bot.core.messages import Button
+from bot.channels.telegram import media_of
+from bot.channels.telegram_send import send_all
+from bot.core import buttons
+from bot.core.commands import parse_command
+from bot.core.markup import Markup, escape
+from bot.core.messages import Button, Outbound, clean_text, telegram_origin
 from bot.handoff import texts
 from bot.handoff.cases import NewMessage
-from bot.handoff.desk import HandoffDesk
+from bot.handoff.desk import CaseRefused, HandoffDesk
 from bot.handoff.models import CaseStatus, HandoffCase, Sender
 from bot.i18n import Localizer
 from bot.staff.models import Role, StaffAccount
@@ -79,21 +84,19 @@ class MediatorGroup:
         if mediator is None:
             await query.answer(texts.not_a_mediator(self._staff), show_alert=True)
             return
-        _, action, *rest = (query.data or "").split(":")
-        case_id = int(rest[0])
-        if action == "take":
-            taken = await self._desk.take(case_id, mediator)
-            await query.answer(None if taken else texts.already_taken(self._staff))
-            if taken:
-                thread_id = message.message_thread_id if isinstance(message, Message) else None
-                await self._reply(
-                    context,
-                    thread_id,
-                    texts.taken_notice(self._staff, mediator.display_name),
-                )
-        elif action == "close" and len(rest) == 2:
-            await query.answer()
-            await self._desk.close(case_id, rest[1])
+        thread_id = message.message_thread_id if isinstance(message, Message) else None
+        match buttons.unpack(query.data):
+            case buttons.TakeCase(case_id=case_id):
+                taken = await self._desk.take(case_id, mediator)
+                await query.answer(None if taken else texts.already_taken(self._staff))
+                if taken:
+                    notice = texts.taken_notice(self._staff, mediator.display_name)
+                    await self._reply(context, thread_id, notice)
+            case buttons.CloseCase(case_id=case_id, outcome=outcome):
+                await query.answer()
+                await self._close(context, thread_id, case_id, mediator, outcome)
+            case _:
+                await query.answer()
 
     async def _handle_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
@@ -109,9 +112,9 @@ class MediatorGroup:
         mediator = await self._mediator(author, context)
         if mediator is None:
             return
-        command = (message.text or "").strip()
-        if command.startswith("/"):
-            await self._command(case, mediator, command, context)
+        command = parse_command(message.text or "")
+        if command is not None:
+            await self._command(case, mediator, command.name, command.argument, context)
             return
         if case.status != CaseStatus.ACTIVE:
             await self._reply(context, thread_id, texts.take_first(self._staff))
@@ -122,9 +125,9 @@ class MediatorGroup:
             mediator,
             NewMessage(
                 sender=Sender.MEDIATOR,
-                origin=f"{TELEGRAM_ORIGIN}{message.message_id}",
+                origin=telegram_origin(message.message_id),
                 kind=kind,
-                text=message.text or message.caption or "",
+                text=clean_text(message.text or message.caption or ""),
                 file_id=file_id,
                 latitude=message.location.latitude if message.location else None,
                 longitude=message.location.longitude if message.location else None,
@@ -136,48 +139,64 @@ class MediatorGroup:
         self,
         case: HandoffCase,
         mediator: StaffAccount,
-        command: str,
+        name: str,
+        argument: str,
         context: ContextTypes.DEFAULT_TYPE,
     ) -> None:
-        name, _, argument = command.partition(" ")
-        name = name.lstrip("/").split("@")[0].lower()
+        thread_id = case.forum_thread_id
         if name == "close":
             outcome = argument.strip().lower()
             if outcome in texts.OUTCOMES:
-                await self._desk.close(case.id, outcome)
+                await self._close(context, thread_id, case.id, mediator, outcome)
             else:
                 await self._reply(
                     context,
-                    case.forum_thread_id,
+                    thread_id,
                     texts.choose_outcome(self._staff),
                     texts.close_buttons(self._staff, case.id),
                 )
         elif name == "release":
-            await self._desk.release(case.id)
+            try:
+                await self._desk.release(case.id, mediator)
+            except CaseRefused as refused:
+                await self._reply(
+                    context, thread_id, escape(texts.refused(self._staff, refused.holder))
+                )
         elif (
             name == "take"
             and case.status == CaseStatus.WAITING
             and await self._desk.take(case.id, mediator)
         ):
             await self._reply(
-                context,
-                case.forum_thread_id,
-                texts.taken_notice(self._staff, mediator.display_name),
+                context, thread_id, texts.taken_notice(self._staff, mediator.display_name)
             )
+
+    async def _close(
+        self,
+        context: ContextTypes.DEFAULT_TYPE,
+        thread_id: int | None,
+        case_id: int,
+        mediator: StaffAccount,
+        outcome: str,
+    ) -> None:
+        try:
+            await self._desk.close(case_id, mediator, outcome)
+        except CaseRefused as refused:
+            await self._reply(
+                context, thread_id, escape(texts.refused(self._staff, refused.holder))
+            )
+        except LookupError:
+            logger.warning("a close button for a case that is gone")
 
     async def _reply(
         self,
         context: ContextTypes.DEFAULT_TYPE,
         thread_id: int | None,
-        text: str,
-        buttons: list[list[Button]] | None = None,
+        text: Markup,
+        rows: list[list[Button]] | None = None,
     ) -> None:
-        await context.bot.send_message(
-            self._chat_id,
-            text,
-            message_thread_id=thread_id,
-            parse_mode=ParseMode.HTML,
-            reply_markup=inline_keyboard(buttons) if buttons else None,
+        await send_all(
+            context.bot, self._chat_id, [Outbound(text=text, buttons=rows or [])], thread_id
         )
 
     async def _mediator(

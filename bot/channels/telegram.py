@@ -1,30 +1,25 @@
 """Telegram front-end on python-telegram-bot 22: polling by default, or a webhook.
 
-Handlers are small: each turns an update into one `Inbound` for the conversation core
-and sends back what the core answers. The Telegram user id is turned into a keyed
-pseudonym before anything else sees it.
+Handlers are small: each turns an update into one `Inbound` for the conversation, parsed
+once here (text cleaned, command or button payload read, location checked), and sends
+back what the conversation answers. The Telegram user id becomes a keyed pseudonym before
+anything else sees it.
+
+Start-up never waits on Telegram: the bot connects in the background, retrying until the
+Bot API answers, and publishes its commands and description (optional calls) with retries
+of their own, while the web chat and the staff pages already work.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-from telegram import (
-    Bot,
-    BotCommand,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    KeyboardButton,
-    LinkPreviewOptions,
-    Message,
-    ReplyKeyboardMarkup,
-    ReplyKeyboardRemove,
-    Update,
-)
-from telegram.constants import MessageLimit, ParseMode
+from telegram import BotCommand, Message, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -35,20 +30,30 @@ from telegram.ext import (
     filters,
 )
 
-from bot.core import render
-from bot.core.conversation import ConversationCore
-from bot.core.messages import Inbound, InboundKind, Outbound
+from bot.channels.telegram_send import send_all
+from bot.conversation import Conversation
+from bot.core import buttons, menus, replies
+from bot.core.commands import parse_command
+from bot.core.messages import (
+    Channel,
+    Inbound,
+    InboundKind,
+    Location,
+    clean_text,
+    telegram_origin,
+)
 from bot.i18n import SUPPORTED_LANGUAGES
 from bot.pseudonym import Pseudonymizer
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-CHANNEL = "telegram"
-TELEGRAM_ORIGIN = "tg:"
+CHANNEL = Channel.TELEGRAM.value
 MAX_CONCURRENT_UPDATES = 256
-ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+MAX_STARTUP_RETRY_SECONDS = 300.0
 UpdateCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+TelegramApplication = Application[Any, Any, Any, Any, Any, Any]
+MEDIA_KINDS = ("document", "voice", "audio", "video", "video_note", "sticker", "animation")
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -78,107 +83,52 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         return None
 
 
-class TelegramChannel:
-    def __init__(self, core: ConversationCore, pseudonymize: Pseudonymizer) -> None:
-        self._core = core
-        self._pseudonymize = pseudonymize
-
-    def register(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        private = filters.ChatType.PRIVATE
-        message_updates = filters.UpdateType.MESSAGE | filters.UpdateType.EDITED_MESSAGE
-        application.add_handler(
-            MessageHandler(filters.ChatType.GROUPS & message_updates, self.on_group_message)
-        )
-        application.add_handler(CallbackQueryHandler(self.on_button))
-        handlers: Sequence[tuple[filters.BaseFilter, UpdateCallback]] = (
-            (filters.LOCATION | filters.VENUE, self.on_location),
-            (filters.TEXT, self.on_text),
-            (filters.VOICE | filters.AUDIO | filters.VIDEO_NOTE, self.on_voice),
-            (filters.Sticker.ALL, self.on_sticker),
-            (filters.ALL, self.on_other_media),
-        )
-        for message_filter, callback in handlers:
-            application.add_handler(
-                MessageHandler(private & message_updates & message_filter, callback)
-            )
-        application.add_error_handler(self.on_error)
-
-    # --- handlers ---------------------------------------------------------------------
-
-    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        message = update.effective_message
-        assert message is not None
-        await self._handle(update, context, InboundKind.TEXT, text=message.text or "")
-
-    async def on_location(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        message = update.effective_message
-        assert message is not None and message.location is not None
-        await self._handle(
-            update,
-            context,
-            InboundKind.LOCATION,
-            latitude=message.location.latitude,
-            longitude=message.location.longitude,
-        )
-
-    async def on_voice(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._handle(update, context, InboundKind.VOICE)
-
-    async def on_sticker(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._handle(update, context, InboundKind.STICKER)
-
-    async def on_other_media(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._handle(update, context, InboundKind.MEDIA)
-
-    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        query = update.callback_query
-        assert query is not None
-        await query.answer()
-        await self._handle(update, context, InboundKind.BUTTON, data=query.data or "")
-
-    async def on_group_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        user, chat = update.effective_user, update.effective_chat
-        if chat is None:
-            return
-        loc = self._core.localizer(self._core.hinted_language(user.language_code if user else None))
-        link = f"https://t.me/{context.bot.username}" if context.bot.username else None
-        await send_all(context.bot, chat.id, render.group_not_supported(loc, link))
-
-    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        # never log the update itself: it carries user ids and names
-        logger.error("error while handling an update", exc_info=context.error)
-
-    # --- plumbing ---------------------------------------------------------------------
-
-    async def _handle(
-        self,
-        update: Update,
-        context: ContextTypes.DEFAULT_TYPE,
-        kind: InboundKind,
-        **fields: Any,
-    ) -> None:
-        user, chat, message = update.effective_user, update.effective_chat, update.effective_message
-        if user is None or chat is None:
-            return
-        if message is not None and kind != InboundKind.BUTTON:
-            media, file_id = media_of(message)
-            fields.update(origin=message_origin(message), media=media, file_id=file_id)
-        inbound = Inbound(
-            user=self._pseudonymize(CHANNEL, user.id),
-            channel=CHANNEL,
-            kind=kind,
-            language_hint=user.language_code,
-            address=str(chat.id),
-            **fields,
-        )
-        await send_all(context.bot, chat.id, await self._core.handle(inbound))
+def inbound_from(update: Update, pseudonymize: Pseudonymizer) -> Inbound | None:
+    """The one place where a Telegram update becomes an `Inbound` (None: not a person's)."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return None
+    common: dict[str, Any] = {
+        "user": pseudonymize(CHANNEL, user.id),
+        "channel": CHANNEL,
+        "language_hint": user.language_code,
+        "address": str(chat.id),
+    }
+    if update.callback_query is not None:
+        payload = buttons.unpack(update.callback_query.data)
+        return Inbound(kind=InboundKind.BUTTON, button=payload, **common)
+    message = update.effective_message
+    if message is None:
+        return None
+    media, file_id = media_of(message)
+    edited = int(message.edit_date.timestamp()) if message.edit_date else None
+    common |= {
+        "origin": telegram_origin(message.message_id, edited),
+        "media": media,
+        "file_id": file_id,
+        "text": clean_text(message.text or message.caption or ""),
+    }
+    if message.location is not None:
+        location = Location.checked(message.location.latitude, message.location.longitude)
+        kind = InboundKind.LOCATION if location else InboundKind.BAD_LOCATION
+        return Inbound(kind=kind, location=location, **common)
+    if message.text is not None:
+        command = parse_command(message.text)
+        if command is not None:
+            return Inbound(kind=InboundKind.COMMAND, command=command, **common)
+        return Inbound(kind=InboundKind.TEXT, **common)
+    if media in ("voice", "audio", "video_note"):
+        return Inbound(kind=InboundKind.VOICE, **common)
+    if media == "sticker":
+        return Inbound(kind=InboundKind.STICKER, **common)
+    return Inbound(kind=InboundKind.MEDIA, **common)
 
 
 def media_of(message: Message) -> tuple[str, str | None]:
     """What a Telegram message carries: (kind, file id)."""
     if message.photo:
         return "photo", message.photo[-1].file_id
-    for kind in ("document", "voice", "audio", "video", "video_note", "sticker", "animation"):
+    for kind in MEDIA_KINDS:
         attachment = getattr(message, kind)
         if attachment is not None:
             return kind, attachment.file_id
@@ -187,81 +137,52 @@ def media_of(message: Message) -> tuple[str, str | None]:
     return "text", None
 
 
-def message_origin(message: Message) -> str:
-    """Identifies a message for the handoff relay: its id, and its version if edited."""
-    origin = f"{TELEGRAM_ORIGIN}{message.message_id}"
-    if message.edit_date is not None:
-        origin += f":e{int(message.edit_date.timestamp())}"
-    return origin
+class TelegramChannel:
+    def __init__(self, conversation: Conversation, pseudonymize: Pseudonymizer) -> None:
+        self._conversation = conversation
+        self._pseudonymize = pseudonymize
 
-
-async def send_all(bot: Bot, chat_id: int, messages: Sequence[Outbound]) -> None:
-    for outbound in messages:
-        if outbound.venue is not None:
-            venue = outbound.venue
-            await bot.send_venue(
-                chat_id,
-                latitude=venue.latitude,
-                longitude=venue.longitude,
-                title=venue.title[:256],
-                address=venue.address[:256],
-            )
-        chunks = split_text(outbound.text)
-        for index, chunk in enumerate(chunks):
-            await bot.send_message(
-                chat_id,
-                chunk,
-                parse_mode=ParseMode.HTML,
-                reply_markup=reply_markup(outbound) if index == len(chunks) - 1 else None,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-            )
-
-
-def reply_markup(outbound: Outbound) -> ReplyMarkup | None:
-    if outbound.request_location:
-        return ReplyKeyboardMarkup(
-            [[KeyboardButton(outbound.location_button_label, request_location=True)]],
-            resize_keyboard=True,
-            one_time_keyboard=True,
+    def register(self, application: TelegramApplication) -> None:
+        private = filters.ChatType.PRIVATE
+        message_updates = filters.UpdateType.MESSAGE | filters.UpdateType.EDITED_MESSAGE
+        application.add_handler(
+            MessageHandler(filters.ChatType.GROUPS & message_updates, self.on_group_message)
         )
-    if outbound.buttons:
-        return InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(button.label, url=button.url)
-                    if button.url
-                    else InlineKeyboardButton(button.label, callback_data=button.data)
-                    for button in row
-                ]
-                for row in outbound.buttons
-            ]
-        )
-    if outbound.remove_keyboard:
-        return ReplyKeyboardRemove()
-    return None
+        application.add_handler(CallbackQueryHandler(self.on_button))
+        application.add_handler(MessageHandler(private & message_updates, self.on_message))
+        application.add_error_handler(self.on_error)
+
+    async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._handle(update, context)
+
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        assert query is not None
+        await query.answer()
+        await self._handle(update, context)
+
+    async def on_group_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        user, chat = update.effective_user, update.effective_chat
+        if chat is None:
+            return
+        language = self._conversation.hinted_language(user.language_code if user else None)
+        loc = self._conversation.localizer(language)
+        link = f"https://t.me/{context.bot.username}" if context.bot.username else None
+        await send_all(context.bot, chat.id, replies.group_not_supported(loc, link))
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        # never log the update itself: it carries user ids, names and texts
+        logger.error("error while handling an update", exc_info=context.error)
+
+    async def _handle(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        inbound = inbound_from(update, self._pseudonymize)
+        chat = update.effective_chat
+        if inbound is None or chat is None:
+            return
+        await send_all(context.bot, chat.id, await self._conversation.handle(inbound))
 
 
-def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
-    """Split at line breaks so that no message exceeds Telegram's limit."""
-    if len(text) <= limit:
-        return [text]
-    chunks, current = [], ""
-    for line in text.split("\n"):
-        while len(line) > limit:
-            chunks.append(line[:limit])
-            line = line[limit:]
-        if len(current) + len(line) + 1 > limit:
-            chunks.append(current)
-            current = line
-        else:
-            current = f"{current}\n{line}" if current else line
-    chunks.append(current)
-    return chunks
-
-
-def build_application(
-    settings: Settings, channel: TelegramChannel
-) -> Application[Any, Any, Any, Any, Any, Any]:
+def build_application(settings: Settings, channel: TelegramChannel) -> TelegramApplication:
     assert settings.telegram_bot_token is not None
     builder = (
         Application.builder()
@@ -286,13 +207,97 @@ def build_application(
     return application
 
 
-async def publish_commands(bot: Bot, core: ConversationCore) -> None:
-    """The command menu in every supported language (Telegram shows the user's own)."""
+async def publish_profile(application: TelegramApplication, conversation: Conversation) -> None:
+    """The command menu and description in every supported language (optional calls)."""
+    bot = application.bot
     for language in SUPPORTED_LANGUAGES:
-        commands = [
-            BotCommand(name, description)
-            for name, description in render.command_descriptions(core.localizer(language))
-        ]
+        loc = conversation.localizer(language)
+        commands = [BotCommand(name, text) for name, text in menus.command_descriptions(loc)]
         await bot.set_my_commands(commands, language_code=language)
-    default = render.command_descriptions(core.localizer(core.config.default_language))
-    await bot.set_my_commands([BotCommand(name, text) for name, text in default])
+        await bot.set_my_description(menus.bot_description(loc)[:512], language_code=language)
+    default = conversation.localizer(conversation.config.default_language)
+    await bot.set_my_commands(
+        [BotCommand(name, text) for name, text in menus.command_descriptions(default)]
+    )
+
+
+async def retrying(what: str, call: Callable[[], Awaitable[object]], first_delay: float) -> None:
+    """Call until it succeeds, waiting longer after each failure (Telegram may be down)."""
+    delay = first_delay
+    while True:
+        try:
+            await call()
+            return
+        except (TelegramError, OSError) as error:
+            logger.warning(
+                "Telegram: %s failed (%s); retrying in %.0f s", what, type(error).__name__, delay
+            )
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, MAX_STARTUP_RETRY_SECONDS)
+
+
+class TelegramRunner:
+    """Connects the bot in the background and keeps optional calls out of the way."""
+
+    def __init__(
+        self,
+        application: TelegramApplication,
+        conversation: Conversation,
+        settings: Settings,
+        webhook_path: str,
+    ) -> None:
+        self.application = application
+        self._conversation = conversation
+        self._settings = settings
+        self._webhook_path = webhook_path
+        self._tasks: list[asyncio.Task[None]] = []
+        self.ready = asyncio.Event()
+
+    def start(self) -> None:
+        self._tasks.append(asyncio.create_task(self._run(), name="telegram-start"))
+
+    async def _run(self) -> None:
+        retry = self._settings.telegram_startup_retry_seconds
+        await retrying("connecting (getMe)", self.application.initialize, retry)
+        await self.application.start()
+        await retrying("receiving updates", self._receive_updates, retry)
+        self.ready.set()
+        logger.info("Telegram bot @%s is running", self.application.bot.username)
+        self._tasks.append(
+            asyncio.create_task(
+                retrying(
+                    "publishing commands",
+                    lambda: publish_profile(self.application, self._conversation),
+                    retry,
+                ),
+                name="telegram-profile",
+            )
+        )
+
+    async def _receive_updates(self) -> None:
+        settings = self._settings
+        if settings.telegram_webhook_url:
+            secret = settings.telegram_webhook_secret
+            await self.application.bot.set_webhook(
+                settings.telegram_webhook_url.rstrip("/") + self._webhook_path,
+                secret_token=secret.get_secret_value() if secret else None,
+                allowed_updates=Update.ALL_TYPES,
+            )
+            return
+        assert self.application.updater is not None
+        await self.application.updater.start_polling(
+            poll_interval=settings.telegram_poll_interval, allowed_updates=Update.ALL_TYPES
+        )
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        application = self.application
+        if application.updater is not None and application.updater.running:
+            await application.updater.stop()
+        if application.running:
+            await application.stop()
+        with contextlib.suppress(Exception):
+            await application.shutdown()

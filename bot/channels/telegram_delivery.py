@@ -9,13 +9,13 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Sequence
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
-from bot.channels.telegram import TELEGRAM_ORIGIN, send_all
-from bot.core.messages import Button, Outbound
-from bot.core.render import esc
+from bot.channels.telegram_send import inline_keyboard, send_all
+from bot.core.markup import Markup
+from bot.core.messages import Outbound, telegram_message_id
 from bot.handoff import texts
 from bot.handoff.models import CaseMessage, HandoffCase
 from bot.handoff.relay import PermanentDeliveryError, TransientDeliveryError
@@ -38,19 +38,6 @@ def delivery_errors() -> Iterator[None]:
         raise TransientDeliveryError(str(error)) from error
 
 
-def origin_message_id(message: CaseMessage) -> int | None:
-    """The Telegram message id a case message was stored from, if it came from Telegram."""
-    if not message.origin.startswith(TELEGRAM_ORIGIN):
-        return None
-    return int(message.origin[len(TELEGRAM_ORIGIN) :].split(":", 1)[0])
-
-
-def inline_keyboard(rows: list[list[Button]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in rows]
-    )
-
-
 class TelegramPeople:
     """The person's side: their private chat with the bot."""
 
@@ -63,7 +50,7 @@ class TelegramPeople:
             await send_all(self._bot, int(address), messages)
 
     async def relay_to_person(self, address: str, message: CaseMessage) -> None:
-        source = origin_message_id(message)
+        source = telegram_message_id(message.origin)
         with delivery_errors():
             if source is not None and self._mediators_chat_id is not None:
                 await self._bot.copy_message(
@@ -83,7 +70,7 @@ class TelegramMediatorBoard:
         self.chat_id = chat_id
         self._staff = staff
 
-    async def announce(self, case: HandoffCase, card: str) -> int | None:
+    async def announce(self, case: HandoffCase, card: Markup) -> int | None:
         with delivery_errors():
             topic = await self._bot.create_forum_topic(
                 self.chat_id, texts.topic_name(case, self._staff)
@@ -91,7 +78,7 @@ class TelegramMediatorBoard:
             thread_id = topic.message_thread_id
             await self._bot.send_message(
                 self.chat_id,
-                card,
+                str(card),
                 message_thread_id=thread_id,
                 parse_mode=ParseMode.HTML,
                 reply_markup=inline_keyboard(texts.take_buttons(self._staff, case.id)),
@@ -101,7 +88,7 @@ class TelegramMediatorBoard:
     async def relay_from_person(
         self, case: HandoffCase, message: CaseMessage, person_address: str | None
     ) -> None:
-        source = origin_message_id(message)
+        source = telegram_message_id(message.origin)
         with delivery_errors():
             if source is not None and person_address is not None:
                 await self._bot.copy_message(
@@ -119,22 +106,24 @@ class TelegramMediatorBoard:
 
     async def mirror(self, case: HandoffCase, message: CaseMessage) -> None:
         author = message.author.display_name if message.author else "—"
-        await self.notify(case, f"🧑‍💼 {esc(author)}: {esc(message.text)}")
+        await self.notify(case, Markup("🧑‍💼 {}: {}").format(author, message.text))
 
-    async def notify(self, case: HandoffCase, text: str) -> None:
+    async def notify(self, case: HandoffCase, text: Markup) -> None:
         with delivery_errors():
             await self._bot.send_message(
                 self.chat_id,
-                text,
+                str(text),
                 message_thread_id=case.forum_thread_id,
                 parse_mode=ParseMode.HTML,
             )
 
-    async def close_topic(self, case: HandoffCase, text: str) -> None:
+    async def close_topic(self, case: HandoffCase, text: Markup) -> None:
         await self.notify(case, text)
         with delivery_errors():
             await self._bot.close_forum_topic(self.chat_id, case.forum_thread_id)  # type: ignore[arg-type]
 
-    async def escalate(self, case: HandoffCase, text: str) -> None:
+    async def escalate(self, case: HandoffCase, text: Markup) -> None:
         with delivery_errors():
-            await self._bot.send_message(self.chat_id, "⏰ " + text, parse_mode=ParseMode.HTML)
+            await self._bot.send_message(
+                self.chat_id, str(Markup("⏰ ") + text), parse_mode=ParseMode.HTML
+            )

@@ -1,84 +1,168 @@
-"""Web chat: a page on 127.0.0.1 that talks to the same conversation core as Telegram."""
+"""Web chat: a page that talks to the same conversation as Telegram.
+
+A request's body is read once, here, into a typed `Inbound`: `{"text": …}`, `{"button": …}` or
+`{"location": {"latitude": …, "longitude": …}}`; anything else is an unreadable message,
+answered in the person's language with a 400. Limits per client address (after trusted
+proxies): messages per minute, new people per hour; both answered in the person's
+language with a 429 and `Retry-After`.
+"""
 
 from __future__ import annotations
 
+import json
+import re
 import secrets
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from aiohttp import web
+from pydantic import BaseModel, ConfigDict, StrictStr, TypeAdapter, ValidationError
 
-from bot.core.conversation import ConversationCore
-from bot.core.messages import Inbound, InboundKind, Outbound
-from bot.core.render import esc
+from bot.conversation import Conversation
+from bot.core import buttons, replies
+from bot.core.commands import parse_command
+from bot.core.markup import escape
+from bot.core.messages import (
+    MAX_TEXT_CHARS,
+    Channel,
+    Inbound,
+    InboundKind,
+    Location,
+    Outbound,
+    clean_text,
+)
 from bot.handoff.models import CaseMessage
 from bot.handoff.texts import message_placeholder
 from bot.i18n import Localizer
+from bot.limits import Limits, retry_after
 from bot.pseudonym import Pseudonymizer
 
-CHANNEL = "web"
+CHANNEL = Channel.WEB.value
 SESSION_COOKIE = "chat_session"
-MAX_BODY_CHARS = 20_000
+SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{24,64}$")
+MINUTE, HOUR = 60.0, 3600.0
+
+
+class _Text(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    text: StrictStr
+
+
+class _Button(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    button: StrictStr
+
+
+class _Location(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    location: Any
+
+
+_body: TypeAdapter[_Button | _Location | _Text] = TypeAdapter(_Button | _Location | _Text)
+
+
+@dataclass(frozen=True)
+class WebChatLimits:
+    messages_per_minute: int  # per client address
+    new_people_per_hour: int  # per client address
+
+
+def read_body(raw: bytes) -> tuple[InboundKind, dict[str, Any]]:
+    """What a request body says, as the fields of an `Inbound` (unreadable: no fields)."""
+    try:
+        body = _body.validate_python(json.loads(raw))
+    except (ValueError, ValidationError):
+        return InboundKind.UNREADABLE, {}
+    if isinstance(body, _Button):
+        return InboundKind.BUTTON, {"button": buttons.unpack(body.button[:128])}
+    if isinstance(body, _Location):
+        value = body.location if isinstance(body.location, dict) else {}
+        location = Location.checked(value.get("latitude"), value.get("longitude"))
+        kind = InboundKind.LOCATION if location else InboundKind.BAD_LOCATION
+        return kind, {"location": location}
+    text = clean_text(body.text, MAX_TEXT_CHARS)
+    command = parse_command(text)
+    if command is not None:
+        return InboundKind.COMMAND, {"text": text, "command": command}
+    return InboundKind.TEXT, {"text": text}
 
 
 class WebChat:
-    def __init__(self, core: ConversationCore, pseudonymize: Pseudonymizer) -> None:
-        self._core = core
+    def __init__(
+        self,
+        conversation: Conversation,
+        pseudonymize: Pseudonymizer,
+        limits: Limits,
+        chat_limits: WebChatLimits,
+    ) -> None:
+        self._conversation = conversation
         self._pseudonymize = pseudonymize
+        self._limits = limits
+        self._chat_limits = chat_limits
 
     async def post_message(self, request: web.Request) -> web.Response:
-        session_id = request.cookies.get(SESSION_COOKIE) or secrets.token_urlsafe(24)
-        try:
-            body = await request.json()
-        except ValueError:
-            raise web.HTTPBadRequest(text="expected a JSON body") from None
-        inbound = self._inbound(body, session_id, request.headers.get("Accept-Language"))
-        messages = await self._core.handle(inbound)
-        response = web.json_response({"messages": [outbound_json(m) for m in messages]})
+        network = self._pseudonymize.tag("address", request.remote or "")
+        session_id = request.cookies.get(SESSION_COOKIE, "")
+        hint = _accept_language(request.headers.get("Accept-Language"))
+        loc = self._conversation.localizer(self._conversation.hinted_language(hint))
+        wait = await self._limits.take(
+            f"webchat-address:{network}", self._chat_limits.messages_per_minute, MINUTE
+        )
+        if wait:
+            return _refused(replies.too_fast(loc), wait)
+        if not SESSION_ID.match(session_id):
+            wait = await self._limits.take(
+                f"webchat-new:{network}", self._chat_limits.new_people_per_hour, HOUR
+            )
+            if wait:
+                return _refused(replies.too_many_people(loc), wait)
+            session_id = secrets.token_urlsafe(24)
+        kind, fields = read_body(await request.read())
+        inbound = Inbound(
+            user=self._pseudonymize(CHANNEL, session_id),
+            channel=CHANNEL,
+            kind=kind,
+            language_hint=hint,
+            address=session_id,
+            origin=f"web:{uuid.uuid4()}",
+            network=network,
+            **fields,
+        )
+        messages = await self._conversation.handle(inbound)
+        status = 400 if kind == InboundKind.UNREADABLE else 200
+        response = web.json_response(
+            {"messages": [outbound_json(m) for m in messages]}, status=status
+        )
         response.set_cookie(
             SESSION_COOKIE, session_id, httponly=True, samesite="Strict", secure=request.secure
         )
         return response
 
-    def _inbound(
-        self, body: dict[str, Any], session_id: str, accept_language: str | None
-    ) -> Inbound:
-        user = self._pseudonymize(CHANNEL, session_id)
-        hint = accept_language.split(",")[0].split(";")[0].strip() if accept_language else None
-        common: dict[str, Any] = {
-            "user": user,
-            "channel": CHANNEL,
-            "language_hint": hint,
-            "address": session_id,
-            "origin": f"web:{uuid.uuid4()}",
-        }
-        if "button" in body:
-            return Inbound(kind=InboundKind.BUTTON, data=str(body["button"])[:64], **common)
-        if "location" in body:
-            location = body["location"]
-            return Inbound(
-                kind=InboundKind.LOCATION,
-                latitude=float(location["latitude"]),
-                longitude=float(location["longitude"]),
-                **common,
-            )
-        return Inbound(
-            kind=InboundKind.TEXT, text=str(body.get("text", ""))[:MAX_BODY_CHARS], **common
-        )
+
+def _accept_language(header: str | None) -> str | None:
+    return header.split(",")[0].split(";")[0].strip()[:16] if header else None
+
+
+def _refused(messages: list[Outbound], wait: float) -> web.Response:
+    response = web.json_response({"messages": [outbound_json(m) for m in messages]}, status=429)
+    response.headers["Retry-After"] = str(retry_after(wait))
+    return response
 
 
 def outbound_json(outbound: Outbound) -> dict[str, Any]:
-    return asdict(outbound)
+    data = asdict(outbound)
+    data["text"] = str(outbound.text)
+    return data
 
 
 class WebChatInbox:
     """Messages for web chat users that arrive later (a mediator's replies, case news).
 
-    The page polls `/api/chat/inbox`. Kept in memory: the web chat is for trying the
-    assistant locally; people reach mediators for real through Telegram.
+    The page polls `/api/chat/inbox`. Kept in memory here (one app process); the production
+    profile keeps them in Redis (`bot.shared`).
     """
 
     def __init__(self, staff: Localizer) -> None:
@@ -90,7 +174,7 @@ class WebChatInbox:
 
     async def relay_to_person(self, address: str, message: CaseMessage) -> None:
         text = message.text if message.kind == "text" else message_placeholder(self._staff, message)
-        self._pending[address].append(outbound_json(Outbound(text=esc(text))))
+        self._pending[address].append(outbound_json(Outbound(text=escape(text))))
 
     def take(self, address: str) -> list[dict[str, Any]]:
         return self._pending.pop(address, [])

@@ -3,6 +3,7 @@ a REST channel that also returns the NLU result), on loopback."""
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,7 +54,9 @@ class RasaClient:
         self._session: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
-        self._session = aiohttp.ClientSession(timeout=self._timeout)
+        # the app's channel into Rasa refuses calls without this secret
+        headers = {"Authorization": f"Bearer {self._auth_token}"}
+        self._session = aiohttp.ClientSession(timeout=self._timeout, headers=headers)
 
     async def close(self) -> None:
         if self._session is not None:
@@ -64,10 +67,11 @@ class RasaClient:
         return await self._post(sender, as_user_text(text), metadata)
 
     async def send_intent(
-        self, sender: str, intent: str, metadata: dict[str, Any], entities: str = ""
+        self, sender: str, intent: str, metadata: dict[str, Any], entities: dict[str, str]
     ) -> RasaAnswer:
         """A trusted intent chosen by the app (a button, a shared location)."""
-        return await self._post(sender, f"{INTENT_PREFIX}{intent}{entities}", metadata)
+        values = json.dumps(entities, ensure_ascii=False) if entities else ""
+        return await self._post(sender, f"{INTENT_PREFIX}{intent}{values}", metadata)
 
     async def recent_user_texts(self, sender: str, limit: int = 8) -> list[str]:
         """What the person last wrote to the assistant (for a mediator's case summary)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -20,6 +21,15 @@ class Profile:
     city_name: str | None  # Italian name, as Rasa and the actions know it
     is_new: bool = False
     misunderstood_in_a_row: int = 0
+    handoff_offered_at: dt.datetime | None = None
+
+    def offered_a_mediator_since(self, moment: dt.datetime) -> bool:
+        offered = self.handoff_offered_at
+        if offered is None:
+            return False
+        if offered.tzinfo is None:
+            offered = offered.replace(tzinfo=dt.UTC)
+        return offered >= moment
 
 
 class UserStore:
@@ -53,6 +63,14 @@ class UserStore:
                 user.misunderstood_in_a_row = count
                 await session.commit()
 
+    async def set_handoff_offered(self, pseudonym: str, offered: bool) -> None:
+        """Remember that a mediator was offered (or that the offer was used up)."""
+        async with self._database.session() as session:
+            user = await session.get(BotUser, pseudonym)
+            if user is not None:
+                user.handoff_offered_at = dt.datetime.now(dt.UTC) if offered else None
+                await session.commit()
+
     async def set_city(self, pseudonym: str, city_slug: str) -> City | None:
         async with self._database.session() as session:
             user = await session.get(BotUser, pseudonym)
@@ -71,4 +89,5 @@ def _profile(user: BotUser) -> Profile:
         city_slug=user.city.slug if user.city else None,
         city_name=user.city.name if user.city else None,
         misunderstood_in_a_row=user.misunderstood_in_a_row,
+        handoff_offered_at=user.handoff_offered_at,
     )

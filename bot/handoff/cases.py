@@ -6,13 +6,15 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from bot.handoff.models import (
     OPEN_STATUSES,
     CannedReply,
+    CaseAction,
+    CaseEvent,
     CaseMessage,
     CaseNote,
     CaseStatus,
@@ -21,7 +23,7 @@ from bot.handoff.models import (
 )
 from bot.kb.db import Database
 from bot.kb.models import City
-from bot.staff.models import StaffAccount
+from bot.staff.models import Role, StaffAccount
 
 CASE_LOADS = (
     selectinload(HandoffCase.city).selectinload(City.names),
@@ -136,10 +138,61 @@ class CaseStore:
             )
 
     async def mediators(self) -> list[StaffAccount]:
+        """The accounts a case can be routed to: mediators and supervisors, not translators or
+        editors who happen to speak a language."""
         async with self._database.session() as session:
             return list(
-                await session.scalars(select(StaffAccount).where(StaffAccount.active.is_(True)))
+                await session.scalars(
+                    select(StaffAccount).where(
+                        StaffAccount.active.is_(True),
+                        (StaffAccount.role == Role.MEDIATOR) | StaffAccount.is_supervisor,
+                    )
+                )
             )
+
+    async def open_cases_of_network(self, tag: str) -> int:
+        async with self._database.session() as session:
+            return int(
+                await session.scalar(
+                    select(func.count())
+                    .select_from(HandoffCase)
+                    .where(HandoffCase.client_tag == tag, HandoffCase.status.in_(OPEN_STATUSES))
+                )
+                or 0
+            )
+
+    async def history(self, case_id: int) -> list[CaseEvent]:
+        async with self._database.session() as session:
+            return list(
+                await session.scalars(
+                    select(CaseEvent)
+                    .where(CaseEvent.case_id == case_id)
+                    .options(selectinload(CaseEvent.actor))
+                    .order_by(CaseEvent.id)
+                )
+            )
+
+    async def record(
+        self,
+        case_id: int,
+        action: CaseAction,
+        actor: StaffAccount | None = None,
+        detail: str = "",
+        *,
+        refused: bool = False,
+    ) -> None:
+        """A line of the case's history."""
+        async with self._database.session() as session:
+            session.add(
+                CaseEvent(
+                    case_id=case_id,
+                    action=action,
+                    actor_id=actor.id if actor else None,
+                    detail=detail[:128],
+                    refused=refused,
+                )
+            )
+            await session.commit()
 
     async def staff_by_telegram(self, telegram_user_id: int) -> StaffAccount | None:
         async with self._database.session() as session:
@@ -235,6 +288,7 @@ class CaseStore:
                     outcome=outcome,
                     closed_at=utcnow(),
                     person_told_closed=person_knows,
+                    client_tag=None,
                 )
             )
             await session.commit()

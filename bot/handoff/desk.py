@@ -1,7 +1,12 @@
 """The handoff desk: every decision about a case, for the person and for mediators.
 
-Channels (Telegram, the web console) call it; it stores first, then pokes the relay, which
-delivers. It knows no Telegram and no aiohttp.
+Channels (Telegram, the web console) and the conversation router call it; it stores first,
+then pokes the relay, which delivers. It knows no Telegram and no aiohttp.
+
+Who may act on a case is decided here, whatever surface asks: anyone who may see a
+waiting case may take it; only the mediator holding a case, a supervisor or an
+administrator may transfer, release or close it. Every such action, and every refusal, is
+a line of the case's history.
 """
 
 from __future__ import annotations
@@ -12,30 +17,55 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from bot.core import render
+from bot.core import menus
+from bot.core.cards import map_buttons, service_card
 from bot.core.messages import Inbound, InboundKind, Outbound
-from bot.core.users import Profile
+from bot.core.users import Profile, UserStore
 from bot.handoff import texts
 from bot.handoff.addresses import AddressBox
 from bot.handoff.cases import CaseStore, NewMessage, utcnow
 from bot.handoff.events import CaseEvents
-from bot.handoff.models import CaseReason, CaseStatus, HandoffCase, Sender
+from bot.handoff.models import CaseAction, CaseReason, CaseStatus, HandoffCase, Sender
 from bot.handoff.routing import Availability, availability
 from bot.handoff.safeguarding import Danger
 from bot.i18n import Localizer
+from bot.kb.db import Database
 from bot.kb.models import City, Topic
-from bot.staff.models import StaffAccount
+from bot.kb.queries import city_by_slug, list_cities, services_for
+from bot.staff.models import Role, StaffAccount
 
 logger = logging.getLogger(__name__)
 
 MAX_SUMMARY_CHARS = 300
 TOPICS = frozenset(topic.value for topic in Topic)
+OFFER_VALID_FOR = dt.timedelta(hours=1)
 
 
 @dataclass(frozen=True)
 class DeskConfig:
     time_zone: str = "Europe/Rome"
     bridge_languages: tuple[str, ...] = ("en", "fr")
+    open_cases_per_network: int = 3
+
+
+class CaseRefused(Exception):
+    """A staff member may not do this to this case (someone else holds it)."""
+
+    def __init__(self, case: HandoffCase, action: CaseAction) -> None:
+        super().__init__(action.value)
+        self.case = case
+        self.action = action
+
+    @property
+    def holder(self) -> str:
+        return self.case.mediator.display_name if self.case.mediator else ""
+
+
+def may_handle(account: StaffAccount, case: HandoffCase) -> bool:
+    """Transfer, release or close: the holder, a supervisor or an administrator."""
+    if account.role == Role.ADMINISTRATOR or account.is_supervisor:
+        return True
+    return case.status == CaseStatus.ACTIVE and case.mediator_id == account.id
 
 
 class HandoffDesk:
@@ -43,15 +73,17 @@ class HandoffDesk:
         self,
         config: DeskConfig,
         cases: CaseStore,
+        users: UserStore,
+        knowledge_base: Database,
         addresses: AddressBox,
-        renderer: render.Renderer,
         events: CaseEvents,
         poke_relay: Callable[[], None],
     ) -> None:
         self.config = config
         self.cases = cases
+        self._users = users
+        self._knowledge_base = knowledge_base
         self._addresses = addresses
-        self._renderer = renderer
         self._events = events
         self._poke = poke_relay
 
@@ -73,15 +105,29 @@ class HandoffDesk:
         """Before handing over: what happens next (hours, queue), and a yes/no."""
         available = await self.availability(profile.language, profile.city_slug)
         waiting = len(await self.cases.queue((CaseStatus.WAITING,), [profile.language]))
+        await self._users.set_handoff_offered(profile.pseudonym, True)
         return [texts.offer(loc, available, waiting, topic if topic in TOPICS else None)]
+
+    async def decline(self, profile: Profile, loc: Localizer) -> list[Outbound]:
+        await self._users.set_handoff_offered(profile.pseudonym, False)
+        return [menus.menu_message(loc)]
 
     async def confirm(
         self, profile: Profile, loc: Localizer, topic: str | None, inbound: Inbound
     ) -> list[Outbound]:
-        """The person said yes: open a case; ask for a line about it if the topic is unknown."""
+        """The person said yes: open a case; ask for a line about it if the topic is unknown.
+
+        Only after the bot offered a mediator in this conversation: a forged or stale "yes"
+        gets the offer itself. One person holds at most one open case."""
         existing = await self.open_case(profile.pseudonym)
         if existing is not None:
             return await self._continue(existing, profile, loc)
+        if not profile.offered_a_mediator_since(utcnow() - OFFER_VALID_FOR):
+            return await self.offer(profile, loc, topic)
+        if inbound.network and await self._network_is_full(inbound.network):
+            logger.warning("open cases per network reached: request refused")
+            return texts.too_many_cases(loc)
+        await self._users.set_handoff_offered(profile.pseudonym, False)
         case = await self._create(profile, inbound, topic, CaseReason.REQUESTED)
         if case.topic is None:
             return texts.ask_summary(loc)
@@ -93,17 +139,19 @@ class HandoffDesk:
         """Anything the person sends while a case is open."""
         if case.status == CaseStatus.DRAFT:
             return await self._draft_input(case, inbound, profile, loc)
-        if inbound.kind == InboundKind.BUTTON or _is_command(inbound):
+        if inbound.kind in (InboundKind.BUTTON, InboundKind.COMMAND, InboundKind.UNREADABLE):
             return texts.in_handoff_reminder(loc)
         stored = await self._store_from_person(case, inbound)
         if stored and case.status == CaseStatus.WAITING:
             return texts.passed_on(loc)
         return []  # a mediator is talking: the bot stays quiet
 
-    async def choose_bridge(self, profile: Profile, loc: Localizer, bridge: str) -> list[Outbound]:
+    async def choose_bridge(
+        self, profile: Profile, loc: Localizer, bridge: str | None
+    ) -> list[Outbound]:
         case = await self.open_case(profile.pseudonym)
         if case is None or case.status != CaseStatus.DRAFT:
-            return [render.menu_message(loc)]
+            return [menus.menu_message(loc)]
         bridge_language = bridge if bridge in self.config.bridge_languages else None
         await self.cases.update(case.id, bridge_language=bridge_language)
         refreshed = await self.cases.get(case.id)
@@ -115,6 +163,7 @@ class HandoffDesk:
         if case is not None:
             # in one write: the relay must not tell them "the mediator closed it"
             await self.cases.close(case.id, "left", person_knows=True)
+            await self.cases.record(case.id, CaseAction.LEFT)
             await self._changed(case.id)
         return texts.left(loc)
 
@@ -154,6 +203,9 @@ class HandoffDesk:
         replies.append(texts.urgent_case_opened(loc, case, anyone))
         return replies
 
+    async def _network_is_full(self, network: str) -> bool:
+        return await self.cases.open_cases_of_network(network) >= self.config.open_cases_per_network
+
     async def _create(
         self,
         profile: Profile,
@@ -163,7 +215,8 @@ class HandoffDesk:
         *,
         urgent: bool = False,
     ) -> HandoffCase:
-        city = await self.cases.city_by_slug(profile.city_slug) if profile.city_slug else None
+        async with self._knowledge_base.session() as session:
+            city = await city_by_slug(session, profile.city_slug) if profile.city_slug else None
         case = HandoffCase(
             user_pseudonym=profile.pseudonym,
             channel=inbound.channel,
@@ -174,14 +227,17 @@ class HandoffDesk:
             reason=reason,
             urgent=urgent,
             status=CaseStatus.DRAFT,
+            client_tag=inbound.network,
         )
-        return await self.cases.create(case)
+        created = await self.cases.create(case)
+        await self.cases.record(created.id, CaseAction.OPENED, detail=reason)
+        return created
 
     async def _draft_input(
         self, case: HandoffCase, inbound: Inbound, profile: Profile, loc: Localizer
     ) -> list[Outbound]:
         if case.topic is None and not case.summary:
-            if inbound.kind != InboundKind.TEXT or _is_command(inbound) or not inbound.text.strip():
+            if inbound.kind != InboundKind.TEXT or not inbound.text.strip():
                 return texts.ask_summary(loc)
             await self.cases.update(case.id, summary=inbound.text.strip()[:MAX_SUMMARY_CHARS])
             await self._store_from_person(case, inbound)
@@ -209,6 +265,7 @@ class HandoffDesk:
 
     async def _queue(self, case: HandoffCase, profile: Profile, loc: Localizer) -> list[Outbound]:
         await self.cases.update(case.id, status=CaseStatus.WAITING, queued_at=utcnow())
+        await self.cases.record(case.id, CaseAction.QUEUED)
         queued_case = await self.cases.get(case.id)
         assert queued_case is not None
         await self._changed(case.id)
@@ -224,12 +281,15 @@ class HandoffDesk:
         return replies
 
     async def _desks(self, loc: Localizer, city_slug: str) -> list[Outbound]:
-        desks = await self._renderer.desk_cards(loc, city_slug)
+        async with self._knowledge_base.session() as session:
+            city = await city_by_slug(session, city_slug)
+            if city is None:
+                return []
+            desks = await services_for(session, city.id, Topic.DESK.value)
         if not desks:
             return []
-        city = await self._renderer.city(city_slug)
-        name = city.display_name(loc.language) if city else city_slug
-        return [texts.desks_meanwhile(loc, name), *desks]
+        cards = [Outbound(text=service_card(loc, s), buttons=map_buttons(loc, s)) for s in desks]
+        return [texts.desks_meanwhile(loc, city.display_name(loc.language)), *cards]
 
     async def _store_from_person(self, case: HandoffCase, inbound: Inbound) -> bool:
         origin = inbound.origin or f"{inbound.channel}:{utcnow().timestamp()}"
@@ -253,25 +313,32 @@ class HandoffDesk:
     # --- mediators --------------------------------------------------------------------
 
     async def cities(self) -> Sequence[City]:
-        return await self._renderer.cities()
+        async with self._knowledge_base.session() as session:
+            return await list_cities(session)
 
     async def take(self, case_id: int, mediator: StaffAccount) -> bool:
         taken = await self.cases.take(case_id, mediator.id)
         if taken:
+            await self.cases.record(case_id, CaseAction.TAKEN, mediator)
             await self._changed(case_id)
         return taken
 
-    async def release(self, case_id: int) -> bool:
+    async def release(self, case_id: int, actor: StaffAccount) -> bool:
+        await self._authorise(case_id, actor, CaseAction.RELEASED)
         released = await self.cases.release(case_id)
         if released:
+            await self.cases.record(case_id, CaseAction.RELEASED, actor)
             await self._changed(case_id)
         return released
 
-    async def transfer(self, case_id: int, language: str, city_slug: str | None) -> bool:
-        case = await self.cases.get(case_id)
-        if case is None or not case.is_open:
+    async def transfer(
+        self, case_id: int, actor: StaffAccount, language: str, city_slug: str | None
+    ) -> bool:
+        case = await self._authorise(case_id, actor, CaseAction.TRANSFERRED)
+        if not case.is_open:
             return False
-        city = await self.cases.city_by_slug(city_slug) if city_slug else None
+        async with self._knowledge_base.session() as session:
+            city = await city_by_slug(session, city_slug) if city_slug else None
         await self.cases.update(
             case_id,
             status=CaseStatus.WAITING,
@@ -283,6 +350,8 @@ class HandoffDesk:
             queued_at=utcnow(),
             escalated_at=None,
         )
+        detail = f"{case.language} → {language}" + (f", {city.name}" if city else "")
+        await self.cases.record(case_id, CaseAction.TRANSFERRED, actor, detail)
         await self._changed(case_id)
         return True
 
@@ -297,20 +366,31 @@ class HandoffDesk:
             await self._changed(case_id)
         return True
 
-    async def close(self, case_id: int, outcome: str) -> bool:
+    async def close(self, case_id: int, actor: StaffAccount, outcome: str) -> bool:
+        await self._authorise(case_id, actor, CaseAction.CLOSED)
         closed = await self.cases.close(case_id, outcome)
         if closed:
+            await self.cases.record(case_id, CaseAction.CLOSED, actor, outcome)
             await self._changed(case_id)
         return closed
 
     async def add_note(self, case_id: int, author: StaffAccount, text: str) -> None:
         await self.cases.add_note(case_id, author.id, text)
+        await self.cases.record(case_id, CaseAction.NOTE, author)
         await self._changed(case_id)
 
+    async def _authorise(
+        self, case_id: int, actor: StaffAccount, action: CaseAction
+    ) -> HandoffCase:
+        case = await self.cases.get(case_id)
+        if case is None:
+            raise LookupError(case_id)
+        if not may_handle(actor, case):
+            await self.cases.record(case_id, action, actor, refused=True)
+            await self._changed(case_id)
+            raise CaseRefused(case, action)
+        return case
+
     async def _changed(self, case_id: int) -> None:
-        self._events.publish(case_id)
+        await self._events.publish(case_id)
         self._poke()
-
-
-def _is_command(inbound: Inbound) -> bool:
-    return inbound.kind == InboundKind.TEXT and inbound.text.lstrip().startswith("/")

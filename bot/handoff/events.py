@@ -21,7 +21,7 @@ class CaseEvents:
     def unsubscribe(self, queue: asyncio.Queue[int], case_id: int = QUEUE) -> None:
         self._subscribers.get(case_id, set()).discard(queue)
 
-    def publish(self, case_id: int) -> None:
+    async def publish(self, case_id: int) -> None:
         for key in (case_id, QUEUE):
             for queue in self._subscribers.get(key, set()):
                 if not queue.full():

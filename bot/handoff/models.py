@@ -83,6 +83,9 @@ class HandoffCase(Base):
     mediators_told_closed: Mapped[bool] = mapped_column(Boolean, default=False)
     outcome: Mapped[str | None] = mapped_column(String(32))
     rating: Mapped[int | None] = mapped_column(Integer)
+    # web chat: a keyed hash of the client's network address while the case is open, to cap
+    # the open cases one address can create (never the address itself)
+    client_tag: Mapped[str | None] = mapped_column(String(32), index=True)
 
     city: Mapped[City | None] = relationship()
     mediator: Mapped[StaffAccount | None] = relationship()
@@ -91,6 +94,9 @@ class HandoffCase(Base):
     )
     notes: Mapped[list[CaseNote]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="CaseNote.id"
+    )
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="CaseEvent.id"
     )
 
     @property
@@ -164,3 +170,38 @@ class CannedReply(Base):
     language: Mapped[str] = mapped_column(String(8), index=True)
     title: Mapped[str] = mapped_column(String(128))
     body: Mapped[str] = mapped_column(Text)
+
+
+class CaseAction(enum.StrEnum):
+    """What happened to a case, for its history."""
+
+    OPENED = "opened"
+    QUEUED = "queued"
+    TAKEN = "taken"
+    RELEASED = "released"
+    TRANSFERRED = "transferred"
+    CLOSED = "closed"
+    NOTE = "note"
+    LEFT = "left"  # the person went back to the assistant
+
+
+class CaseEvent(Base):
+    """One line of a case's history: who did what, or tried to and was refused."""
+
+    __tablename__ = "case_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("handoff_case.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_account.id", ondelete="SET NULL")
+    )
+    action: Mapped[str] = mapped_column(String(16))
+    refused: Mapped[bool] = mapped_column(Boolean, default=False)
+    # e.g. "ar → it, Roma" for a transfer, the outcome for a close
+    detail: Mapped[str] = mapped_column(String(128), default="")
+
+    case: Mapped[HandoffCase] = relationship(back_populates="events")
+    actor: Mapped[StaffAccount | None] = relationship()

@@ -18,7 +18,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.core.messages import Outbound
+from bot.core.markup import Markup
+from bot.core.messages import Outbound, telegram_message_id
 from bot.handoff import texts
 from bot.handoff.addresses import AddressBox
 from bot.handoff.cases import CaseStore, utcnow
@@ -47,7 +48,7 @@ class PersonChannel(Protocol):
 
 
 class MediatorBoard(Protocol):
-    async def announce(self, case: HandoffCase, card: str) -> int | None: ...
+    async def announce(self, case: HandoffCase, card: Markup) -> int | None: ...
 
     async def relay_from_person(
         self, case: HandoffCase, message: CaseMessage, person_address: str | None
@@ -55,11 +56,11 @@ class MediatorBoard(Protocol):
 
     async def mirror(self, case: HandoffCase, message: CaseMessage) -> None: ...
 
-    async def notify(self, case: HandoffCase, text: str) -> None: ...
+    async def notify(self, case: HandoffCase, text: Markup) -> None: ...
 
-    async def close_topic(self, case: HandoffCase, text: str) -> None: ...
+    async def close_topic(self, case: HandoffCase, text: Markup) -> None: ...
 
-    async def escalate(self, case: HandoffCase, text: str) -> None: ...
+    async def escalate(self, case: HandoffCase, text: Markup) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,7 @@ class Relay:
                 # e.g. the group is not a forum: the case stays visible in the console
                 logger.exception("case %s: cannot open a topic for it", case.id)
         await self._cases.update(case.id, forum_thread_id=thread_id, announced_at=utcnow())
-        self._events.publish(case.id)
+        await self._events.publish(case.id)
         self.poke()  # its person's messages can go now
 
     async def _deliver(self) -> None:
@@ -195,7 +196,7 @@ class Relay:
                 "case %s: message %s cannot be delivered: %s", case.id, message.id, error
             )
         await self._cases.mark_delivered(message.id)
-        self._events.publish(case.id)
+        await self._events.publish(case.id)
         return True
 
     async def _deliver_one(self, case: HandoffCase, message: CaseMessage) -> None:
@@ -208,7 +209,8 @@ class Relay:
         if channel is None or address is None:
             raise PermanentDeliveryError(f"no way to reach a {case.channel} person")
         await channel.relay_to_person(address, message)
-        if self.board is not None and case.forum_thread_id and not message.origin.startswith("tg:"):
+        from_telegram = telegram_message_id(message.origin) is not None
+        if self.board is not None and case.forum_thread_id and not from_telegram:
             with contextlib.suppress(TransientDeliveryError, PermanentDeliveryError):
                 await self.board.mirror(case, message)
 
@@ -265,7 +267,7 @@ class Relay:
                     continue
             logger.warning("case %s escalated after %s minutes", case.id, minutes)
             await self._cases.update(case.id, escalated_at=now)
-            self._events.publish(case.id)
+            await self._events.publish(case.id)
 
     def _address(self, case: HandoffCase) -> str | None:
         return self._addresses.open(case.delivery_address) if case.delivery_address else None

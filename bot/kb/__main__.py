@@ -11,6 +11,7 @@ from bot.kb.db import Database
 from bot.kb.loader import SAMPLE_DATA_DIR, load_directory
 from bot.kb.nlu_export import city_training_data
 from bot.kb.queries import list_cities
+from bot.logs import restrict_new_files
 from bot.retention import purge
 from bot.settings import PROJECT_ROOT, load_settings
 
@@ -34,6 +35,7 @@ def main(argv: list[str] | None = None) -> None:
     revision = commands.add_parser("revision", help="autogenerate a new migration")
     revision.add_argument("-m", "--message", required=True)
     args = parser.parse_args(argv)
+    restrict_new_files()  # the database it may create holds personal data
 
     settings = load_settings()
     if args.command == "upgrade":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import (
@@ -17,7 +18,10 @@ from sqlalchemy.ext.asyncio import (
 class Database:
     def __init__(self, url: str) -> None:
         self.url = url
-        self.engine: AsyncEngine = create_async_engine(url, pool_pre_ping=True)
+        # hide_parameters: a failing statement's values (what people wrote) stay out of errors
+        self.engine: AsyncEngine = create_async_engine(
+            url, pool_pre_ping=True, hide_parameters=True
+        )
         if url.startswith("sqlite"):
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
@@ -29,6 +33,15 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+    def make_private(self) -> None:
+        """A SQLite database's files, readable by their owner only (they hold personal data)."""
+        if not self.url.startswith("sqlite") or ":///" not in self.url:
+            return
+        path = Path(self.url.split(":///", 1)[1])
+        for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            if file.exists():
+                file.chmod(0o600)
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:

@@ -230,6 +230,8 @@ class BotUser(Base):
     city_id: Mapped[int | None] = mapped_column(ForeignKey("city.id", ondelete="SET NULL"))
     # consecutive messages the bot did not understand: at two, a person is offered
     misunderstood_in_a_row: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # when the bot last offered a mediator: "yes, connect me" is accepted only after an offer
+    handoff_offered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )

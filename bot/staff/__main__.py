@@ -21,9 +21,10 @@ from sqlalchemy import delete, select
 
 from bot.handoff.models import CannedReply
 from bot.kb.db import Database
+from bot.logs import restrict_new_files
 from bot.settings import load_settings
 from bot.staff.models import Role, StaffAccount
-from bot.web.auth import hash_password
+from bot.staff.passwords import hash_password
 
 CANNED_REPLIES_FILE = (
     Path(__file__).resolve().parents[1] / "handoff" / "data" / "canned_replies.yml"
@@ -64,6 +65,7 @@ def main(argv: list[str] | None = None) -> None:
         "load-canned-replies", help="replace the canned replies with the bundled ones"
     )
     args = parser.parse_args(argv)
+    restrict_new_files()  # the database it may create holds personal data
 
     settings = load_settings()
     if args.command == "create-user":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Integer, String, func
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.kb.models import Base
@@ -46,3 +46,19 @@ class StaffAccount(Base):
 
     def covers(self, city_slug: str | None) -> bool:
         return not self.city_slugs or city_slug is None or city_slug in self.city_slugs
+
+
+class StaffSession(Base):
+    """A signed-in browser. The cookie holds a random token; the database keeps its hash, so
+    that signing out, a new password, a disabled account or a new role end it at once."""
+
+    __tablename__ = "staff_session"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_account.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -1,4 +1,5 @@
-"""aiohttp app factory. Lifetimes (database, Rasa client, Telegram) live in `cleanup_ctx`."""
+"""aiohttp app factory. Lifetimes (database, Rasa client, Telegram, background work) live in
+`cleanup_ctx`; everything the handlers share is built once here and kept under typed keys."""
 
 from __future__ import annotations
 
@@ -17,11 +18,12 @@ from aiohttp import web
 from telegram import Update
 
 from bot.channels.mediators import MediatorGroup
-from bot.channels.telegram import CHANNEL, TelegramChannel, build_application, publish_commands
+from bot.channels.telegram import CHANNEL, TelegramChannel, TelegramRunner, build_application
 from bot.channels.telegram_delivery import TelegramMediatorBoard, TelegramPeople
 from bot.channels.webchat import CHANNEL as WEB_CHANNEL
-from bot.channels.webchat import WebChat, WebChatInbox
-from bot.core.conversation import ConversationCore, CoreConfig
+from bot.channels.webchat import WebChat, WebChatInbox, WebChatLimits
+from bot.conversation import Conversation, ConversationConfig
+from bot.core.assistant import Assistant, AssistantConfig
 from bot.core.rasa_client import RasaClient
 from bot.core.render import Renderer
 from bot.core.users import UserStore
@@ -33,26 +35,35 @@ from bot.handoff.relay import Relay, RelayConfig
 from bot.handoff.safeguarding import SafeguardingLexicon
 from bot.i18n import Catalogs
 from bot.kb.db import Database
+from bot.kb.unanswered import UnansweredLog
+from bot.limits import Limits, MemoryLimits
 from bot.pseudonym import Pseudonymizer, load_or_create_key
 from bot.retention import purge
 from bot.settings import Settings
+from bot.staff.sessions import StaffSessions
+from bot.staff.sign_in_limits import SignInLimiter
+from bot.web import security
 from bot.web.admin import add_admin_routes
-from bot.web.auth import setup_auth
+from bot.web.auth import auth_middleware
 from bot.web.console import add_console_routes
+from bot.web.errors import staff_errors
 from bot.web.keys import (
     catalogs_key,
-    core_key,
+    conversation_key,
     database_key,
     desk_key,
     events_key,
     inbox_key,
+    limits_key,
+    pseudonymizer_key,
     rasa_key,
     relay_key,
     settings_key,
     telegram_key,
+    webchat_key,
 )
-from bot.web.pages import setup_sign_in
-from bot.workspace.unanswered import UnansweredLog
+from bot.web.pages import limiter_key
+from bot.workspace.uploads import purge_expired_uploads
 
 logger = logging.getLogger(__name__)
 
@@ -61,16 +72,36 @@ TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 WEBHOOK_PATH = "/telegram/webhook"
 RETENTION_INTERVAL_SECONDS = 24 * 3600
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+MAX_UPLOAD_BYTES = 6 * 1024 * 1024  # staff upload PO and CSV files of up to 5 MB
 
 
-def create_app(settings: Settings) -> web.Application:
-    app = web.Application(client_max_size=6 * 1024 * 1024)  # staff upload PO and CSV files
+def create_app(settings: Settings, *, limits: Limits | None = None) -> web.Application:
+    """The app; `limits` shared between workers in production (else kept in this process)."""
+    app = web.Application(client_max_size=MAX_UPLOAD_BYTES)
     app[settings_key] = settings
+    app[pseudonymizer_key] = Pseudonymizer(pseudonym_key(settings))
+    app[limits_key] = limits = limits or MemoryLimits()
+    app[database_key] = database = Database(settings.database_url)
+    sessions = StaffSessions(database, dt.timedelta(hours=settings.staff_session_hours))
+    app.middlewares.extend(
+        [
+            security.forwarding_middleware(settings.trusted_proxies),
+            auth_middleware(
+                app, session_secret(settings), sessions, always_secure=settings.public_is_https
+            ),
+            staff_errors,
+        ]
+    )
+    app[limiter_key] = SignInLimiter(
+        limits, settings.sign_in_free_attempts, settings.sign_in_address_ceiling
+    )
+    app.on_response_prepare.append(security.add_security_headers)
     app.cleanup_ctx.append(_core_lifetime)
     if settings.telegram_enabled:
         app.cleanup_ctx.append(_telegram_lifetime)
-    app.cleanup_ctx.append(_relay_lifetime)  # last: every channel is registered by then
-    app.cleanup_ctx.append(_retention_lifetime)
+    if settings.run_background_work:
+        app.cleanup_ctx.append(_relay_lifetime)  # after Telegram: every channel is registered
+        app.cleanup_ctx.append(_retention_lifetime)
     app.router.add_get("/", _chat_page)
     app.router.add_post("/api/chat", _chat_message)
     app.router.add_get("/api/chat/inbox", _chat_inbox)
@@ -78,8 +109,6 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_post(WEBHOOK_PATH, _telegram_webhook)
     app.router.add_static("/static", STATIC_DIR)
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True)
-    setup_auth(app, session_secret(settings), secure=settings.cookie_secure)
-    setup_sign_in(app)
     add_console_routes(app)
     add_admin_routes(app)
     return app
@@ -91,17 +120,23 @@ def session_secret(settings: Settings) -> bytes:
     return pseudonym_key(settings)
 
 
+def pseudonym_key(settings: Settings) -> bytes:
+    configured = settings.pseudonym_key.get_secret_value() if settings.pseudonym_key else None
+    return load_or_create_key(configured, settings.pseudonym_key_file)
+
+
 async def _core_lifetime(app: web.Application) -> AsyncIterator[None]:
     settings = app[settings_key]
-    database = Database(settings.database_url)
+    database = app[database_key]
+    limits = app[limits_key]
     rasa = RasaClient(
         settings.rasa_url,
         settings.rasa_timeout_seconds,
-        settings.rasa_auth_token.get_secret_value(),
+        settings.rasa_token,
     )
     await rasa.start()
     catalogs = Catalogs()
-    renderer = Renderer(database)
+    users = UserStore(database)
     cases = CaseStore(database)
     addresses = AddressBox(pseudonym_key(settings))
     events = CaseEvents()
@@ -118,31 +153,49 @@ async def _core_lifetime(app: web.Application) -> AsyncIterator[None]:
         rasa.recent_user_texts,
     )
     desk = HandoffDesk(
-        DeskConfig(settings.time_zone, tuple(settings.bridge_languages)),
+        DeskConfig(
+            settings.time_zone,
+            tuple(settings.bridge_languages),
+            settings.webchat_open_cases_per_address,
+        ),
         cases,
+        users,
+        database,
         addresses,
-        renderer,
         events,
         relay.poke,
     )
-    app[database_key] = database
+    assistant = Assistant(
+        AssistantConfig(settings.default_language, settings.max_text_chars),
+        users,
+        rasa,
+        Renderer(database),
+        catalogs,
+        UnansweredLog(database),
+    )
+    conversation = Conversation(
+        ConversationConfig(settings.default_language, settings.person_messages_per_minute),
+        users,
+        catalogs,
+        assistant,
+        desk,
+        SafeguardingLexicon.load(),
+        limits,
+    )
     app[rasa_key] = rasa
     app[catalogs_key] = catalogs
     app[events_key] = events
     app[relay_key] = relay
     app[desk_key] = desk
+    app[conversation_key] = conversation
     inbox = WebChatInbox(catalogs.localizer(settings.staff_language))
     relay.people[WEB_CHANNEL] = inbox
     app[inbox_key] = inbox
-    app[core_key] = ConversationCore(
-        CoreConfig(settings.default_language, settings.max_text_chars),
-        UserStore(database),
-        rasa,
-        renderer,
-        catalogs,
-        desk,
-        SafeguardingLexicon.load(),
-        UnansweredLog(database),
+    app[webchat_key] = WebChat(
+        conversation,
+        app[pseudonymizer_key],
+        limits,
+        WebChatLimits(settings.webchat_messages_per_minute, settings.webchat_new_people_per_hour),
     )
     yield
     await rasa.close()
@@ -156,9 +209,9 @@ async def _retention_lifetime(app: web.Application) -> AsyncIterator[None]:
     async def every_day() -> None:
         while True:
             try:
-                await purge(
-                    app[database_key], settings.retention_days, settings.rasa_tracker_database_url
-                )
+                database = app[database_key]
+                await purge(database, settings.retention_days, settings.rasa_tracker_database_url)
+                await purge_expired_uploads(database)
             except Exception:
                 logger.exception("retention purge failed; trying again tomorrow")
             await asyncio.sleep(RETENTION_INTERVAL_SECONDS)
@@ -177,47 +230,22 @@ async def _relay_lifetime(app: web.Application) -> AsyncIterator[None]:
     await relay.stop()
 
 
-def pseudonym_key(settings: Settings) -> bytes:
-    configured = settings.pseudonym_key.get_secret_value() if settings.pseudonym_key else None
-    return load_or_create_key(configured, settings.pseudonym_key_file)
-
-
-def pseudonymizer(settings: Settings) -> Pseudonymizer:
-    return Pseudonymizer(pseudonym_key(settings))
-
-
 async def _telegram_lifetime(app: web.Application) -> AsyncIterator[None]:
     settings = app[settings_key]
-    channel = TelegramChannel(app[core_key], pseudonymizer(settings))
+    conversation = app[conversation_key]
+    channel = TelegramChannel(conversation, app[pseudonymizer_key])
     application = build_application(settings, channel)
-    app[telegram_key] = application
     relay = app[relay_key]
     relay.people[CHANNEL] = TelegramPeople(application.bot, settings.mediators_chat_id)
     if settings.mediators_chat_id is not None:
         staff = app[catalogs_key].localizer(settings.staff_language)
         MediatorGroup(app[desk_key], settings.mediators_chat_id, staff).register(application)
         relay.board = TelegramMediatorBoard(application.bot, settings.mediators_chat_id, staff)
-    await application.initialize()
-    await publish_commands(application.bot, app[core_key])
-    await application.start()
-    if settings.telegram_webhook_url:
-        secret = settings.telegram_webhook_secret
-        await application.bot.set_webhook(
-            settings.telegram_webhook_url.rstrip("/") + WEBHOOK_PATH,
-            secret_token=secret.get_secret_value() if secret else None,
-            allowed_updates=Update.ALL_TYPES,
-        )
-    else:
-        assert application.updater is not None
-        await application.updater.start_polling(
-            poll_interval=settings.telegram_poll_interval, allowed_updates=Update.ALL_TYPES
-        )
-    logger.info("Telegram bot @%s is running", application.bot.username)
+    runner = TelegramRunner(application, conversation, settings, WEBHOOK_PATH)
+    app[telegram_key] = runner
+    runner.start()
     yield
-    if application.updater is not None and application.updater.running:
-        await application.updater.stop()
-    await application.stop()
-    await application.shutdown()
+    await runner.stop()
 
 
 async def _chat_page(_: web.Request) -> web.FileResponse:
@@ -225,9 +253,7 @@ async def _chat_page(_: web.Request) -> web.FileResponse:
 
 
 async def _chat_message(request: web.Request) -> web.Response:
-    app = request.app
-    chat = WebChat(app[core_key], pseudonymizer(app[settings_key]))
-    return await chat.post_message(request)
+    return await request.app[webchat_key].post_message(request)
 
 
 async def _chat_inbox(request: web.Request) -> web.Response:
@@ -247,7 +273,13 @@ async def _telegram_webhook(request: web.Request) -> web.Response:
     received = request.headers.get(SECRET_HEADER, "")
     if expected is None or not hmac.compare_digest(received, expected.get_secret_value()):
         raise web.HTTPForbidden()
-    application = app[telegram_key]
-    data: dict[str, Any] = await request.json()
-    await application.update_queue.put(Update.de_json(data, application.bot))
+    runner = app[telegram_key]
+    if not runner.application.running:
+        raise web.HTTPServiceUnavailable()  # still connecting: Telegram delivers it again
+    try:
+        data: Any = await request.json()
+        update = Update.de_json(data, runner.application.bot)
+    except (ValueError, TypeError, KeyError):
+        raise web.HTTPBadRequest() from None
+    await runner.application.update_queue.put(update)
     return web.Response()

@@ -12,21 +12,28 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import WSMsgType, web
+from pydantic import BaseModel, Field
 
-from bot.core.render import topic_label
+from bot.core.buttons import OUTCOMES
+from bot.core.cards import topic_label
+from bot.core.messages import clean_text
 from bot.handoff import texts
 from bot.handoff.cases import NewMessage
+from bot.handoff.desk import may_handle
 from bot.handoff.models import CaseMessage, CaseStatus, HandoffCase, Sender
 from bot.i18n import SUPPORTED_LANGUAGES, Localizer
 from bot.staff.models import Role, StaffAccount
 from bot.web import auth
-from bot.web.keys import database_key, desk_key, events_key
+from bot.web.errors import StaffError
+from bot.web.keys import desk_key, events_key, settings_key
 from bot.web.pages import attempt_sign_in, render, staff_localizer
+from bot.web.security import require_same_origin
 
 MAX_MESSAGE_CHARS = 4000
+CASE_ID = "{case_id:[1-9][0-9]{0,8}}"
 CONSOLE_ROLES = frozenset({Role.MEDIATOR, Role.ADMINISTRATOR})
 
 
@@ -36,9 +43,17 @@ def add_console_routes(app: web.Application) -> None:
     app.router.add_post("/console/logout", sign_out)
     app.router.add_get("/console", queue_page, name="console-queue")
     app.router.add_get("/console/live", queue_live)
-    app.router.add_get("/console/cases/{case_id:\\d+}", case_page, name="console-case")
-    app.router.add_get("/console/cases/{case_id:\\d+}/live", case_live)
-    app.router.add_post("/console/cases/{case_id:\\d+}/{action}", case_action)
+    app.router.add_get(f"/console/cases/{CASE_ID}", case_page, name="console-case")
+    app.router.add_get(f"/console/cases/{CASE_ID}/live", case_live)
+    for action, handler in (
+        ("take", take),
+        ("release", release),
+        ("transfer", transfer),
+        ("close", close),
+        ("notes", add_note),
+        ("messages", send_message),
+    ):
+        app.router.add_post(f"/console/cases/{CASE_ID}/{action}", handler)
 
 
 # --- signing in -------------------------------------------------------------------------
@@ -57,17 +72,31 @@ async def sign_in(request: web.Request) -> web.Response:
 
 async def sign_out(request: web.Request) -> web.Response:
     await auth.check_csrf(request)
-    await auth.sign_out(request)
+    await auth.sign_out(request, await auth.signed_in_account(request))
     raise web.HTTPSeeOther(request.app.router["console-login"].url_for())
 
 
 async def mediator(request: web.Request) -> StaffAccount:
-    account = await auth.signed_in_account(request, request.app[database_key])
+    account = await auth.signed_in_account(request)
     if account is None:
         raise web.HTTPSeeOther(request.app.router["console-login"].url_for())
     if account.role not in CONSOLE_ROLES:
-        raise web.HTTPForbidden(text="this account cannot use the mediators' console")
+        raise web.HTTPForbidden()
     return account
+
+
+async def live_mediator(request: web.Request) -> StaffAccount:
+    """As `mediator`, for a WebSocket upgrade: it must come from this app's own pages, and
+    without a session it is refused (a socket does not follow a redirect to sign in)."""
+    require_same_origin(request, request.app[settings_key].public_url)
+    if await auth.signed_in_account(request) is None:
+        raise web.HTTPForbidden()
+    return await mediator(request)
+
+
+async def still_signed_in(request: web.Request) -> bool:
+    """A live socket ends when its session does (sign-out, new password, disabled)."""
+    return await auth.signed_in_account(request) is not None
 
 
 def may_see(account: StaffAccount, case: HandoffCase) -> bool:
@@ -125,26 +154,32 @@ async def case_page(request: web.Request) -> web.Response:
         "languages": [(code, loc.language_in_my_language(code)) for code in SUPPORTED_LANGUAGES],
         "cities": cities,
         "is_mine": case.mediator_id == account.id,
+        "may_handle": may_handle(account, case),
         "topic_label": _topic_label(request, account),
         "language_name": loc.language_in_my_language(case.language),
         "last_id": messages[-1].id if messages else 0,
+        "history": [
+            (event.at, texts.history_line(loc, event), event.refused)
+            for event in await desk.cases.history(case.id)
+        ],
     }
     return await render(request, "console/case.html", account, context)
 
 
 async def case_live(request: web.Request) -> web.WebSocketResponse:
     """Pushes new messages and status changes of one case as JSON."""
-    account = await mediator(request)
+    account = await live_mediator(request)
     case = await _visible_case(request, account)
     app = request.app
     socket = web.WebSocketResponse(heartbeat=30)
     await socket.prepare(request)
     events = app[events_key].subscribe(case.id)
     loc = staff_localizer(request, account)
-    last_id = int(request.query.get("after", "0") or 0)
+    after = request.query.get("after", "0")
+    last_id = int(after) if after.isdigit() and len(after) < 10 else 0
+    reader = asyncio.create_task(_drain(socket))
     try:
-        reader = asyncio.create_task(_drain(socket))
-        while not socket.closed and not reader.done():
+        while not socket.closed and not reader.done() and await still_signed_in(request):
             messages = await app[desk_key].cases.messages(case.id, last_id)
             current = await app[desk_key].cases.get(case.id)
             if messages or current is None or current.status != case.status:
@@ -170,19 +205,24 @@ async def case_live(request: web.Request) -> web.WebSocketResponse:
 
 async def queue_live(request: web.Request) -> web.WebSocketResponse:
     """Tells the queue page that a case it may show has changed."""
-    account = await mediator(request)
+    account = await live_mediator(request)
     app = request.app
     socket = web.WebSocketResponse(heartbeat=30)
     await socket.prepare(request)
     events = app[events_key].subscribe()
     reader = asyncio.create_task(_drain(socket))
     try:
-        while not socket.closed and not reader.done():
+        while not socket.closed and not reader.done() and await still_signed_in(request):
             waiter = asyncio.create_task(events.get())
-            done, _ = await asyncio.wait({waiter, reader}, return_when=asyncio.FIRST_COMPLETED)
-            if waiter not in done:
+            done, _ = await asyncio.wait(
+                {waiter, reader}, timeout=15, return_when=asyncio.FIRST_COMPLETED
+            )
+            if reader in done:
                 waiter.cancel()
                 break
+            if waiter not in done:
+                waiter.cancel()
+                continue
             case = await app[desk_key].cases.get(waiter.result())
             if case is not None and may_see(account, case):
                 await socket.send_json({"case": case.id, "status": case.status})
@@ -202,59 +242,84 @@ async def _drain(socket: web.WebSocketResponse) -> None:
 # --- actions ----------------------------------------------------------------------------
 
 
-async def case_action(request: web.Request) -> web.StreamResponse:
+class TransferForm(BaseModel):
+    language: Literal[SUPPORTED_LANGUAGES]  # type: ignore[valid-type]
+    city: str = Field(default="", pattern=r"^[a-z0-9-]{0,64}$")
+
+
+class CloseForm(BaseModel):
+    outcome: Literal[OUTCOMES]  # type: ignore[valid-type]
+
+
+class TextForm(BaseModel):
+    text: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
+
+
+async def _acting(request: web.Request) -> tuple[StaffAccount, HandoffCase, dict[str, str]]:
+    """The signed-in mediator, the case they may see, and the posted form (CSRF checked)."""
     account = await mediator(request)
     await auth.check_csrf(request)
     case = await _visible_case(request, account)
-    desk = request.app[desk_key]
-    form = await request.post()
-    action = request.match_info["action"]
-    if action == "take":
-        await desk.take(case.id, account)
-    elif action == "release":
-        _must_hold(case, account)
-        await desk.release(case.id)
-    elif action == "transfer":
-        language = str(form.get("language", case.language))
-        if language not in SUPPORTED_LANGUAGES:
-            raise web.HTTPBadRequest(text="unknown language")
-        await desk.transfer(case.id, language, str(form.get("city", "")) or None)
-    elif action == "close":
-        _must_hold(case, account)
-        outcome = str(form.get("outcome", ""))
-        if outcome not in texts.OUTCOMES:
-            raise web.HTTPBadRequest(text="unknown outcome")
-        await desk.close(case.id, outcome)
-    elif action == "notes":
-        text = str(form.get("text", "")).strip()
-        if text:
-            await desk.add_note(case.id, account, text[:MAX_MESSAGE_CHARS])
-    elif action == "messages":
-        _must_hold(case, account)
-        text = str(form.get("text", "")).strip()
-        if not text:
-            raise web.HTTPBadRequest(text="empty message")
-        await desk.send_from_mediator(
-            case.id,
-            account,
-            NewMessage(
-                sender=Sender.MEDIATOR,
-                origin=f"console:{uuid.uuid4()}",
-                kind="text",
-                text=text[:MAX_MESSAGE_CHARS],
-                author_id=account.id,
-            ),
-        )
-        if request.headers.get(auth.CSRF_HEADER):
-            return web.json_response({"ok": True})
-    else:
-        raise web.HTTPNotFound()
-    raise web.HTTPSeeOther(request.app.router["console-case"].url_for(case_id=str(case.id)))
+    form = {key: str(value).strip() for key, value in (await request.post()).items()}
+    return account, case, form
 
 
-def _must_hold(case: HandoffCase, account: StaffAccount) -> None:
+def _back_to(request: web.Request, case: HandoffCase) -> web.HTTPSeeOther:
+    return web.HTTPSeeOther(request.app.router["console-case"].url_for(case_id=str(case.id)))
+
+
+async def take(request: web.Request) -> web.StreamResponse:
+    account, case, _ = await _acting(request)
+    await request.app[desk_key].take(case.id, account)
+    raise _back_to(request, case)
+
+
+async def release(request: web.Request) -> web.StreamResponse:
+    account, case, _ = await _acting(request)
+    await request.app[desk_key].release(case.id, account)
+    raise _back_to(request, case)
+
+
+async def transfer(request: web.Request) -> web.StreamResponse:
+    account, case, form = await _acting(request)
+    values = TransferForm.model_validate(form)
+    await request.app[desk_key].transfer(case.id, account, values.language, values.city or None)
+    raise _back_to(request, case)
+
+
+async def close(request: web.Request) -> web.StreamResponse:
+    account, case, form = await _acting(request)
+    values = CloseForm.model_validate(form)
+    await request.app[desk_key].close(case.id, account, values.outcome)
+    raise _back_to(request, case)
+
+
+async def add_note(request: web.Request) -> web.StreamResponse:
+    account, case, form = await _acting(request)
+    values = TextForm.model_validate(form)
+    await request.app[desk_key].add_note(case.id, account, values.text)
+    raise _back_to(request, case)
+
+
+async def send_message(request: web.Request) -> web.StreamResponse:
+    account, case, form = await _acting(request)
     if case.status != CaseStatus.ACTIVE or case.mediator_id != account.id:
-        raise web.HTTPConflict(text="take the case first")
+        raise StaffError(409, texts.refused(staff_localizer(request, account), ""))
+    values = TextForm.model_validate(form)
+    await request.app[desk_key].send_from_mediator(
+        case.id,
+        account,
+        NewMessage(
+            sender=Sender.MEDIATOR,
+            origin=f"console:{uuid.uuid4()}",
+            kind="text",
+            text=clean_text(values.text),
+            author_id=account.id,
+        ),
+    )
+    if request.headers.get(auth.CSRF_HEADER):
+        return web.json_response({"ok": True})
+    raise _back_to(request, case)
 
 
 async def _visible_case(request: web.Request, account: StaffAccount) -> HandoffCase:
@@ -262,7 +327,7 @@ async def _visible_case(request: web.Request, account: StaffAccount) -> HandoffC
     if case is None:
         raise web.HTTPNotFound()
     if not may_see(account, case):
-        raise web.HTTPForbidden(text="this case is not in your languages or cities")
+        raise web.HTTPForbidden()
     return case
 
 

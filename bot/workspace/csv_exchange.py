@@ -1,5 +1,10 @@
 """Services as CSV for bulk updates: export, and an all-or-nothing import that reports
-every bad row and field before anything is written."""
+every bad row and field before anything is written.
+
+A cell that a spreadsheet would read as a formula (OWASP's CSV injection rule: beginning
+with =, +, -, @, a tab or a carriage return) is written with a leading apostrophe, which
+spreadsheets show as text; so is a cell that begins with an apostrophe, so that the import
+can take exactly one apostrophe off and get every value back unchanged."""
 
 from __future__ import annotations
 
@@ -25,6 +30,19 @@ TEXT_COLUMNS = tuple(f"{SOURCE_LANGUAGE}_{name}" for name in TEXT_FIELDS)
 COLUMNS = ("id", *SERVICE_FIELDS, *TEXT_COLUMNS)
 DOCUMENT_SEPARATOR = " | "
 MAX_ROWS = 20_000
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+TEXT_MARK = "'"
+
+
+def neutralised(value: object) -> str:
+    """A cell no spreadsheet runs as a formula."""
+    text = str(value)
+    return TEXT_MARK + text if text.startswith((*FORMULA_STARTS, TEXT_MARK)) else text
+
+
+def restored(cell: str) -> str:
+    """The value of a cell written by `neutralised`."""
+    return cell[1:] if cell.startswith(TEXT_MARK) else cell
 
 
 def export_csv(services: Sequence[Service]) -> str:
@@ -34,13 +52,12 @@ def export_csv(services: Sequence[Service]) -> str:
     for service in services:
         text = text_values(text_in(service, SOURCE_LANGUAGE))
         text["documents"] = DOCUMENT_SEPARATOR.join(text["documents"].splitlines())
-        writer.writerow(
-            {
-                "id": service.id,
-                **service_values(service),
-                **{f"{SOURCE_LANGUAGE}_{k}": v for k, v in text.items()},
-            }
-        )
+        row = {
+            "id": service.id,
+            **service_values(service),
+            **{f"{SOURCE_LANGUAGE}_{k}": v for k, v in text.items()},
+        }
+        writer.writerow({column: neutralised(value) for column, value in row.items()})
     return out.getvalue()
 
 
@@ -68,7 +85,9 @@ def read_rows(data: bytes) -> tuple[list[tuple[int, dict[str, str]]], list[RowEr
     missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         return [], [RowError(1, ", ".join(missing), N_("Columns missing from the header."))]
-    rows = [(reader.line_num, {k: (v or "") for k, v in row.items() if k}) for row in reader]
+    rows = [
+        (reader.line_num, {k: restored(v or "") for k, v in row.items() if k}) for row in reader
+    ]
     if len(rows) > MAX_ROWS:
         return [], [RowError(1, "", N_("Too many rows in one file."))]
     return rows, []

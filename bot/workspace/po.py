@@ -21,7 +21,7 @@ from bot.kb.models import SOURCE_LANGUAGE, Service
 from bot.staff.models import StaffAccount
 from bot.workspace import permissions
 from bot.workspace.editor import TranslationStatus, text_in, translation_status
-from bot.workspace.fields import N_, TEXT_FIELDS, text_values
+from bot.workspace.fields import MAX_LENGTHS, N_, TEXT_FIELDS, text_values
 
 CONTEXT_PREFIX = "service"
 PROJECT = "LGNet assistant – service texts"
@@ -63,12 +63,21 @@ class TextChange:
     after: str
 
 
+@dataclass(frozen=True)
+class Refused:
+    """An entry not applied: where it is, its beginning, and why (a msgid with values)."""
+
+    context: str
+    excerpt: str
+    reason: str
+    values: tuple[tuple[str, object], ...] = ()
+
+
 @dataclass
 class PoImport:
     language: str
     changes: list[TextChange] = field(default_factory=list)
-    # (context, msgid excerpt, reason msgid) of the entries not applied
-    skipped: list[tuple[str, str, str]] = field(default_factory=list)
+    skipped: list[Refused] = field(default_factory=list)
     error: str = ""
 
     def by_service(self) -> dict[int, dict[str, str]]:
@@ -107,18 +116,26 @@ def _read_entry(
     prefix, _, rest = context.partition(":")
     service_id, _, name = rest.partition(":")
     service = services.get(int(service_id)) if service_id.isdigit() else None
+
+    def refuse(reason: str, **values: object) -> None:
+        result.skipped.append(Refused(context, excerpt, reason, tuple(values.items())))
+
     if prefix != CONTEXT_PREFIX or service is None or name not in TEXT_FIELDS:
-        result.skipped.append((context, excerpt, N_("Unknown entry: not from this workspace.")))
+        refuse(N_("Unknown entry: not from this workspace."))
         return
     if not permissions.may_translate(account, result.language, service.city.slug):
-        result.skipped.append((context, excerpt, N_("You may not translate this service.")))
+        refuse(N_("You may not translate this service."))
         return
     if getattr(message, "fuzzy", False):
-        result.skipped.append((context, excerpt, N_("Marked fuzzy: review it, then import.")))
+        refuse(N_("Marked fuzzy: review it, then import."))
         return
     source = text_values(text_in(service, SOURCE_LANGUAGE))
     if source[name] != msgid:
-        result.skipped.append((context, excerpt, N_("The Italian text changed since the export.")))
+        refuse(N_("The Italian text changed since the export."))
+        return
+    limit = MAX_LENGTHS.get(name)
+    if limit is not None and len(msgstr) > limit:
+        refuse(N_("Too long: at most {limit} characters."), limit=limit)
         return
     current = text_values(text_in(service, result.language))[name]
     if msgstr and msgstr != current:

@@ -27,7 +27,7 @@ from pathlib import Path
 import aiohttp
 import psutil
 
-from tests.bench import handoff, workspace
+from tests.bench import handoff, security, workspace
 from tests.support import processes
 from tests.support.telegram_double import TOKEN, BotApiDouble, TelegramUser
 
@@ -127,11 +127,12 @@ async def bot_series(
 
 
 async def rasa_series(
-    rasa_url: str, senders: itertools.count, rate: float, duration: float
+    rasa_url: str, token: str, senders: itertools.count, rate: float, duration: float
 ) -> Series:
     latencies: list[float] = []
     missing = 0
-    async with aiohttp.ClientSession() as session:
+    headers = {"Authorization": f"Bearer {token}"}
+    async with aiohttp.ClientSession(headers=headers) as session:
 
         async def one(i: int) -> None:
             nonlocal missing
@@ -142,7 +143,9 @@ async def rasa_series(
                 "metadata": {"language": language},
             }
             start = time.perf_counter()
-            async with session.post(f"{rasa_url}/webhooks/rest/webhook", json=body) as response:
+            async with session.post(
+                f"{rasa_url}/webhooks/assistant/webhook", json=body
+            ) as response:
                 await response.read()
                 if response.status != 200:
                     missing += 1
@@ -205,6 +208,7 @@ async def main(output: Path, duration: float) -> None:
                 "TELEGRAM_API_BASE_URL": double.base_url,
                 "DATABASE_URL": database_url,
                 "RASA_URL": rasa.url,
+                "RASA_AUTH_TOKEN": rasa.token,
                 "LOG_LEVEL": "WARNING",
                 "WEB_PORT": str(processes.free_port()),
                 "PSEUDONYM_KEY": "bench-pseudonym-key-0123",
@@ -217,23 +221,32 @@ async def main(output: Path, duration: float) -> None:
         sampler.start()
         users, senders = itertools.count(5_000_000), itertools.count()
         await bot_series(double, users, 5, 4)  # warm-up (model, connection pools, caches)
-        await rasa_series(rasa.url, senders, 5, 4)
+        await rasa_series(rasa.url, rasa.token, senders, 5, 4)
         bot_fixed = [await bot_series(double, users, rate, duration) for rate in FIXED_RATES]
-        rasa_fixed = [await rasa_series(rasa.url, senders, rate, duration) for rate in FIXED_RATES]
+        rasa_fixed = [
+            await rasa_series(rasa.url, rasa.token, senders, rate, duration) for rate in FIXED_RATES
+        ]
         bot_best, bot_tried = await highest_sustained(
             lambda r: bot_series(double, users, r, duration)
         )
         rasa_best, rasa_tried = await highest_sustained(
-            lambda r: rasa_series(rasa.url, senders, r, duration)
+            lambda r: rasa_series(rasa.url, rasa.token, senders, r, duration)
         )
         sampler.stop()
         handoff_section = await handoff.run(rasa, workdir)
         workspace_section = await workspace.run(rasa, database_url, workdir)
+        security_section = await security.run(rasa, database_url, workdir)
     await double.stop()
     report = render_report(
         bot_fixed, rasa_fixed, bot_best, bot_tried, rasa_best, rasa_tried, sampler.peaks, duration
     )
-    report = report.rstrip() + "\n\n" + handoff_section.rstrip() + "\n\n" + workspace_section
+    report = (
+        "\n\n".join(
+            section.rstrip()
+            for section in (report, handoff_section, workspace_section, security_section)
+        )
+        + "\n"
+    )
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(report, encoding="utf-8")
     print(report)
@@ -249,7 +262,7 @@ def _service_processes(
         cmdline = process.info["cmdline"] or []
         if "--enable-api" in cmdline and rasa_port in cmdline:
             found["Rasa server"] = process
-        elif "rasa_sdk" in cmdline and str(rasa.action_port) in cmdline:
+        elif "actions.server" in cmdline and str(rasa.action_port) in cmdline:
             found["action server"] = process
     return found
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
+RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
+ACTION_TOKEN = "test-action-server-token"
 MODEL = ROOT / "models" / "assistant.tar.gz"
 
 
@@ -65,18 +66,20 @@ class RasaServer:
 
 @contextmanager
 def rasa_server(workdir: Path, token: str = "test-rasa-token") -> Iterator[RasaServer]:
+    """Rasa as the Procfile starts it (`rasa_components.serve`): secrets in the environment."""
     port, action_port = free_port(), free_port()
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(
         f"action_endpoint:\n  url: http://127.0.0.1:{action_port}/webhook\n"
+        "  headers:\n    X-Action-Token: ${ACTION_SERVER_TOKEN}\n"
         f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'tracker.db'}\n"
     )
     command = [
-        str(RASA_BIN),
+        str(RASA_PYTHON),
+        "-m",
+        "rasa_components.serve",
         "run",
         "--enable-api",
-        "--auth-token",
-        token,
         "--interface",
         "127.0.0.1",
         "--port",
@@ -89,14 +92,15 @@ def rasa_server(workdir: Path, token: str = "test-rasa-token") -> Iterator[RasaS
         str(MODEL),
     ]
     url = f"http://127.0.0.1:{port}"
-    with running(command, {"PYTHONPATH": str(ROOT)}, url + "/", workdir / "rasa.log", 240):
+    env = {"PYTHONPATH": str(ROOT), "RASA_AUTH_TOKEN": token, "ACTION_SERVER_TOKEN": ACTION_TOKEN}
+    with running(command, env, url + "/", workdir / "rasa.log", 240):
         yield RasaServer(url, token, action_port)
 
 
 @contextmanager
 def action_server(port: int, database_url: str, log: Path) -> Iterator[None]:
-    command = [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
-    env = {"DATABASE_URL": database_url, "SANIC_HOST": "127.0.0.1"}
+    command = [sys.executable, "-m", "actions.server", "--port", str(port)]
+    env = {"DATABASE_URL": database_url, "ACTION_SERVER_TOKEN": ACTION_TOKEN}
     with running(command, env, f"http://127.0.0.1:{port}/health", log, 60):
         yield
 

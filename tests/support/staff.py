@@ -30,7 +30,10 @@ async def add_mediator(
     on_duty: bool = True,
     password: str | None = None,
     name: str | None = None,
+    supervisor: bool = False,
+    duty_hours: list[dict[str, object]] | None = None,
 ) -> StaffAccount:
+    """A mediator (on duty around the clock, or on another day; `duty_hours` to choose)."""
     number = next(_ids)
     account = StaffAccount(
         username=f"mediator{number}",
@@ -39,8 +42,9 @@ async def add_mediator(
         role=Role.MEDIATOR,
         languages=list(languages),
         city_slugs=list(cities),
-        duty_hours=ALWAYS if on_duty else not_today(),
+        duty_hours=duty_hours if duty_hours is not None else ALWAYS if on_duty else not_today(),
         telegram_user_id=number,
+        is_supervisor=supervisor,
     )
     async with database.session() as session:
         session.add(account)

@@ -263,9 +263,24 @@ class BotApiDouble:
             await self._wait_call(min(remaining, 0.5))
 
     async def replies(
-        self, chat_id: int, after: int, timeout: float = 30.0, quiet: float = 0.6
+        self,
+        chat_id: int,
+        after: int,
+        timeout: float = 30.0,
+        quiet: float = 0.6,
+        count: int | None = None,
     ) -> list[BotCall]:
-        """The messages sent to `chat_id` after the first `after` ones, once the bot is quiet."""
+        """The messages sent to `chat_id` after the first `after` ones: the next `count` of
+        them, or (without a count) all of them once the bot is quiet."""
+        if count is not None:
+            await self.wait_for(
+                lambda _: self.sent_to(chat_id)[after : after + count]
+                if len(self.sent_to(chat_id)) >= after + count
+                else [],
+                timeout,
+                what=f"{count} messages to chat {chat_id}",
+            )
+            return self.sent_to(chat_id)[after : after + count]
         deadline = time.monotonic() + timeout
         while len(self.sent_to(chat_id)) <= after:
             remaining = deadline - time.monotonic()

@@ -145,5 +145,5 @@ async def test_talk_to_a_person_offers_a_handoff_with_the_topic_asked_last() -> 
 
 async def test_talk_to_a_person_without_a_topic_leaves_it_open() -> None:
     (payload,), events = await run(ActionTalkToPerson(), tracker("request_human"))
-    assert payload == {"kind": "handoff_offer", "topic": None}
+    assert payload == {"kind": "handoff_offer"}
     assert events == []

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from bot.core import render
+from bot.core import cards as render
 from bot.i18n import FSI, PDI, negotiate_language
 from bot.kb.models import OpeningHours, Service, ServiceText
 from tests.support.expect import loc

@@ -157,7 +157,7 @@ def test_po_entries_that_must_not_be_applied_are_reported() -> None:
     translator = account(Role.TRANSLATOR, languages=["uk"])
     result = read_import(out.getvalue(), "uk", {7: service}, translator)
     assert [(c.field, c.after) for c in result.changes] == [("label", "Робота")]
-    assert {context for context, _, _ in result.skipped} == {
+    assert {refused.context for refused in result.skipped} == {
         "service:7:description",
         "service:999:label",
     }

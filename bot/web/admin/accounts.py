@@ -12,8 +12,9 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.i18n import SUPPORTED_LANGUAGES
 from bot.staff.models import Role, StaffAccount
-from bot.web import auth
+from bot.staff.passwords import hash_password
 from bot.web.admin.common import changing_staff, db_session, page, require, staff, visible_cities
+from bot.web.auth import sessions_key
 from bot.web.pages import staff_localizer
 from bot.workspace import permissions
 from bot.workspace.fields import N_
@@ -24,7 +25,7 @@ MIN_PASSWORD_CHARS = 12
 def add_routes(router: web.UrlDispatcher) -> None:
     router.add_get("/admin/accounts", account_list, name="admin-accounts")
     router.add_post("/admin/accounts", create_account)
-    router.add_post("/admin/accounts/{id:\\d+}", update_account)
+    router.add_post("/admin/accounts/{id:[1-9][0-9]{0,8}}", update_account)
 
 
 async def account_list(request: web.Request, error: str = "", status: int = 200) -> web.Response:
@@ -57,7 +58,7 @@ async def create_account(request: web.Request) -> web.Response:
     account = StaffAccount(
         username=username,
         display_name=str(form.get("display_name", "")).strip() or username,
-        password_hash=auth.hash_password(password),
+        password_hash=hash_password(password),
     )
     _apply(account, form)
     async with db_session(request) as session:
@@ -80,11 +81,24 @@ async def update_account(request: web.Request) -> web.Response:
         account = await session.get(StaffAccount, int(request.match_info["id"]))
         if account is None:
             raise web.HTTPNotFound()
+        before = (account.role, account.is_supervisor, account.active)
         _apply(account, form)
         account.active = bool(form.get("active")) or account.id == admin.id
         if password:
-            account.password_hash = auth.hash_password(password)
+            account.password_hash = hash_password(password)
+        account_id, changed = (
+            account.id,
+            bool(password)
+            or before
+            != (
+                account.role,
+                account.is_supervisor,
+                account.active,
+            ),
+        )
         await session.commit()
+    if changed:  # a new password, role or a disabled account: every session ends now
+        await request.app[sessions_key].end_all(account_id)
     raise web.HTTPSeeOther("/admin/accounts?notice=saved")
 
 

@@ -10,15 +10,14 @@ from bot.web.admin.common import changing_staff, db_session, page, staff
 from bot.workspace import permissions
 from bot.workspace.editor import Editor, UndoConflict, changed_fields
 from bot.workspace.models import AuditEntry
-from bot.workspace.permissions import PermissionDenied
 
 PAGE_SIZE = 100
 
 
 def add_routes(router: web.UrlDispatcher) -> None:
     router.add_get("/admin/audit", audit_log, name="admin-audit")
-    router.add_get("/admin/audit/{id:\\d+}", audit_entry)
-    router.add_post("/admin/audit/{id:\\d+}/undo", undo)
+    router.add_get("/admin/audit/{id:[1-9][0-9]{0,8}}", audit_entry)
+    router.add_post("/admin/audit/{id:[1-9][0-9]{0,8}}/undo", undo)
 
 
 async def audit_log(request: web.Request) -> web.Response:
@@ -43,7 +42,7 @@ async def audit_entry(request: web.Request) -> web.Response:
         permissions.may_see_city(account, entry.city_slug)
         and (account.role != Role.TRANSLATOR or entry.account_id == account.id)
     ):
-        raise web.HTTPForbidden(text="you may not see this change")
+        raise web.HTTPForbidden()
     context = {
         "entry": entry,
         "rows": changed_fields(entry),
@@ -62,10 +61,6 @@ async def undo(request: web.Request) -> web.Response:
     async with db_session(request) as session:
         try:
             await Editor(session, account).undo(entry_id)
-        except LookupError:
-            raise web.HTTPNotFound() from None
-        except PermissionDenied:
-            raise web.HTTPForbidden(text="you may not change this city") from None
         except UndoConflict:
             raise web.HTTPSeeOther(f"/admin/audit/{entry_id}?conflict=1") from None
         await session.commit()

@@ -11,7 +11,6 @@ from bot.web.pages import staff_localizer
 from bot.workspace import permissions
 from bot.workspace.cities import CityEditor, city_values
 from bot.workspace.fields import FieldErrors
-from bot.workspace.permissions import PermissionDenied
 
 
 def add_routes(router: web.UrlDispatcher) -> None:
@@ -64,12 +63,7 @@ async def save_city(request: web.Request) -> web.Response:
     form = await request.post()
     values = {key: str(form.get(key, "")) for key in form if key != "csrf"}
     async with db_session(request) as session:
-        try:
-            city, errors = await CityEditor(session, account).save_city(slug, values)
-        except LookupError:
-            raise web.HTTPNotFound() from None
-        except PermissionDenied:
-            raise web.HTTPForbidden(text="you may not edit this city") from None
+        city, errors = await CityEditor(session, account).save_city(slug, values)
         if city is None:
             return await _invalid(request, account, slug, values, errors)
         saved_slug = city.slug

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot.core.render import topic_label
+from bot.core.cards import topic_label
 from bot.i18n import SUPPORTED_LANGUAGES, Localizer
 from bot.kb.models import City, Service, Topic
 from bot.staff.models import StaffAccount
@@ -27,11 +27,11 @@ LOGIN_PATH = "/admin/login"
 
 async def staff(request: web.Request) -> StaffAccount:
     """The signed-in staff member allowed in the workspace, or a redirect / 403."""
-    account = await auth.signed_in_account(request, request.app[database_key])
+    account = await auth.signed_in_account(request)
     if account is None:
         raise web.HTTPSeeOther(LOGIN_PATH)
     if not permissions.may_use_workspace(account):
-        raise web.HTTPForbidden(text="this account cannot use the staff workspace")
+        raise web.HTTPForbidden()
     return account
 
 
@@ -44,7 +44,7 @@ async def changing_staff(request: web.Request) -> StaffAccount:
 
 def require(allowed: bool) -> None:
     if not allowed:
-        raise web.HTTPForbidden(text="you may not change this")
+        raise web.HTTPForbidden()
 
 
 @asynccontextmanager
@@ -112,5 +112,5 @@ async def page(
 
 def bot_localizer(request: web.Request, language: str) -> Localizer:
     if language not in SUPPORTED_LANGUAGES:
-        raise web.HTTPBadRequest(text="unknown language")
+        raise web.HTTPBadRequest()
     return request.app[catalogs_key].localizer(language)

@@ -7,8 +7,9 @@ from collections import Counter
 
 from aiohttp import web
 
-from bot.core.render import today_in_italy
+from bot.core.cards import today_in_italy
 from bot.i18n import SUPPORTED_LANGUAGES
+from bot.kb.unanswered import UnansweredLog
 from bot.staff.models import Role
 from bot.web import auth
 from bot.web.admin.common import LOGIN_PATH, db_session, page, staff, visible_services
@@ -16,7 +17,6 @@ from bot.web.keys import database_key
 from bot.web.pages import attempt_sign_in, render
 from bot.workspace import permissions
 from bot.workspace.editor import TranslationStatus, expired, expiring, translation_overview
-from bot.workspace.unanswered import UnansweredLog
 
 EXPIRING_DAYS = 30
 
@@ -43,7 +43,7 @@ async def sign_in(request: web.Request) -> web.Response:
 
 async def sign_out(request: web.Request) -> web.Response:
     await auth.check_csrf(request)
-    await auth.sign_out(request)
+    await auth.sign_out(request, await auth.signed_in_account(request))
     raise web.HTTPSeeOther(LOGIN_PATH)
 
 

@@ -8,8 +8,10 @@ from typing import Any
 from aiohttp import web
 from multidict import MultiMapping
 
+from bot.core.cards import service_card, services_header
+from bot.core.contract import Services
 from bot.core.messages import Outbound
-from bot.core.render import Renderer, service_card, services_header
+from bot.core.render import Renderer
 from bot.kb.models import SOURCE_LANGUAGE, Service, Topic
 from bot.staff.models import StaffAccount
 from bot.web.admin.common import (
@@ -37,7 +39,6 @@ from bot.workspace.fields import (
     service_values,
     text_values,
 )
-from bot.workspace.permissions import PermissionDenied
 
 PREVIEW_LANGUAGE = "ar"
 
@@ -46,10 +47,10 @@ def add_routes(router: web.UrlDispatcher) -> None:
     router.add_get("/admin/services", service_list, name="admin-services")
     router.add_get("/admin/services/new", new_service_page)
     router.add_post("/admin/services/new", create_service)
-    router.add_get("/admin/services/{id:\\d+}", edit_service_page)
-    router.add_post("/admin/services/{id:\\d+}", update_service)
-    router.add_post("/admin/services/{id:\\d+}/delete", delete_service)
-    router.add_post("/admin/services/{id:\\d+}/preview", preview_changes)
+    router.add_get("/admin/services/{id:[1-9][0-9]{0,8}}", edit_service_page)
+    router.add_post("/admin/services/{id:[1-9][0-9]{0,8}}", update_service)
+    router.add_post("/admin/services/{id:[1-9][0-9]{0,8}}/delete", delete_service)
+    router.add_post("/admin/services/{id:[1-9][0-9]{0,8}}/preview", preview_changes)
     router.add_get("/admin/preview", answer_preview, name="admin-preview")
 
 
@@ -96,10 +97,7 @@ async def create_service(request: web.Request) -> web.Response:
     form = await request.post()
     values = flat_form(form)
     async with db_session(request) as session:
-        try:
-            service, errors = await Editor(session, account).save_service(None, values)
-        except PermissionDenied:
-            raise web.HTTPForbidden(text="you may not edit this city") from None
+        service, errors = await Editor(session, account).save_service(None, values)
         if service is None:
             return await _form(request, account, None, values, errors, status=422)
         await session.commit()
@@ -112,12 +110,7 @@ async def update_service(request: web.Request) -> web.Response:
     values = flat_form(await request.post())
     async with db_session(request) as session:
         editor = Editor(session, account)
-        try:
-            service, errors = await editor.save_service(service_id, values)
-        except LookupError:
-            raise web.HTTPNotFound() from None
-        except PermissionDenied:
-            raise web.HTTPForbidden(text="you may not edit this city") from None
+        service, errors = await editor.save_service(service_id, values)
         if service is None:
             current = await editor.service(service_id)
             return await _form(request, account, current, values, errors, status=422)
@@ -128,12 +121,7 @@ async def update_service(request: web.Request) -> web.Response:
 async def delete_service(request: web.Request) -> web.Response:
     account = await changing_staff(request)
     async with db_session(request) as session:
-        try:
-            await Editor(session, account).delete_service(int(request.match_info["id"]))
-        except LookupError:
-            raise web.HTTPNotFound() from None
-        except PermissionDenied:
-            raise web.HTTPForbidden(text="you may not edit this city") from None
+        await Editor(session, account).delete_service(int(request.match_info["id"]))
         await session.commit()
     raise web.HTTPSeeOther("/admin/services?notice=deleted")
 
@@ -148,10 +136,7 @@ async def preview_changes(request: web.Request) -> web.Response:
         service_id = service.id
         before = card_preview(request, service, language)
         editor = Editor(session, account)
-        try:
-            changed, errors = await editor.save_service(service.id, values)
-        except PermissionDenied:
-            raise web.HTTPForbidden(text="you may not edit this city") from None
+        changed, errors = await editor.save_service(service.id, values)
         after = card_preview(request, changed, language) if changed else None
         await session.rollback()
     context = {
@@ -178,13 +163,15 @@ async def answer_preview(request: web.Request) -> web.Response:
         services = await visible_services(session, account, city, topic) if city else []
     if city:
         renderer = Renderer(request.app[database_key])
-        payload = {
-            "kind": "services",
-            "topic": topic,
-            "city": city,
-            "service_ids": [s.id for s in services],
-        }
-        messages = await renderer.render(loc, payload)
+        answer = Services.model_validate(
+            {
+                "kind": "services",
+                "topic": topic,
+                "city": city,
+                "service_ids": [s.id for s in services],
+            }
+        )
+        messages = await renderer.render(loc, answer)
     context = {
         "cities": cities,
         "filters": {"city": city, "topic": topic, "lang": language},
@@ -198,10 +185,7 @@ async def answer_preview(request: web.Request) -> web.Response:
 
 
 async def _service(session: Any, account: StaffAccount, request: web.Request) -> Service:
-    try:
-        service = await Editor(session, account).service(int(request.match_info["id"]))
-    except LookupError:
-        raise web.HTTPNotFound() from None
+    service = await Editor(session, account).service(int(request.match_info["id"]))
     require(permissions.may_see_city(account, service.city.slug))
     return service
 

@@ -29,13 +29,12 @@ from bot.workspace.editor import (
     translation_status,
 )
 from bot.workspace.fields import FieldErrors, text_values
-from bot.workspace.permissions import PermissionDenied
 
 
 def add_routes(router: web.UrlDispatcher) -> None:
     router.add_get("/admin/texts", text_list, name="admin-texts")
-    router.add_get("/admin/texts/{id:\\d+}/{lang:[a-z]{2}}", translation_page)
-    router.add_post("/admin/texts/{id:\\d+}/{lang:[a-z]{2}}", save_translation)
+    router.add_get("/admin/texts/{id:[1-9][0-9]{0,8}}/{lang:[a-z]{2}}", translation_page)
+    router.add_post("/admin/texts/{id:[1-9][0-9]{0,8}}/{lang:[a-z]{2}}", save_translation)
 
 
 async def text_list(request: web.Request) -> web.Response:
@@ -81,14 +80,9 @@ async def save_translation(request: web.Request) -> web.Response:
     form = await request.post()
     values = {key: str(form.get(key, "")) for key in ("label", "description", "documents", "notes")}
     async with db_session(request) as session:
-        try:
-            service, errors = await Editor(session, account).save_translation(
-                service_id, language, values
-            )
-        except LookupError:
-            raise web.HTTPNotFound() from None
-        except PermissionDenied:
-            raise web.HTTPForbidden(text="you may not translate this text") from None
+        service, errors = await Editor(session, account).save_translation(
+            service_id, language, values
+        )
         if service is None:
             return await _translation_form(request, account, session, values, errors, 422)
         await session.commit()
@@ -105,12 +99,9 @@ async def _translation_form(
 ) -> web.Response:
     language = request.match_info["lang"]
     loc = bot_localizer(request, language)
-    try:
-        service = await Editor(session, account).service(int(request.match_info["id"]))
-    except LookupError:
-        raise web.HTTPNotFound() from None
+    service = await Editor(session, account).service(int(request.match_info["id"]))
     if not permissions.may_translate(account, language, service.city.slug):
-        raise web.HTTPForbidden(text="you may not translate this text")
+        raise web.HTTPForbidden()
     staff_loc = staff_localizer(request, account)
     context = {
         "service": service,
