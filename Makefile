@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-LANGUAGES := it en fr es ar uk ru sq ro zh bn ur fa tl
+LANGUAGES := $(shell grep -v '^\#' locales/languages.txt)
 VENV := .venv
 RASA_VENV := .venv-rasa
 PY := $(VENV)/bin/python

@@ -7,10 +7,9 @@ translations. A missing translation falls back to the English source, never to n
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 from babel import Locale
 from babel.dates import format_date, format_time
@@ -19,22 +18,16 @@ from babel.support import NullTranslations, Translations
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
-SUPPORTED_LANGUAGES: tuple[str, ...] = (
-    "it",
-    "en",
-    "fr",
-    "es",
-    "ar",
-    "uk",
-    "ru",
-    "sq",
-    "ro",
-    "zh",
-    "bn",
-    "ur",
-    "fa",
-    "tl",
-)
+LANGUAGES_FILE = LOCALES_DIR / "languages.txt"
+
+
+def read_languages(path: Path = LANGUAGES_FILE) -> tuple[str, ...]:
+    """The service's languages, from the one file that lists them (both environments read it)."""
+    lines = (line.split("#", 1)[0].strip() for line in path.read_text().splitlines())
+    return tuple(line for line in lines if line)
+
+
+SUPPORTED_LANGUAGES: tuple[str, ...] = read_languages()
 RTL_LANGUAGES = frozenset({"ar", "ur", "fa"})
 FSI, PDI = "\u2068", "\u2069"  # first-strong isolate / pop directional isolate
 
@@ -45,10 +38,6 @@ def gettext_noop(message: str) -> str:
 
 
 N_ = gettext_noop
-
-
-class Gettext(Protocol):
-    def __call__(self, message: str, /) -> str: ...
 
 
 # other codes for a supported language: Filipino is how many devices name Tagalog
@@ -140,6 +129,3 @@ class Catalogs:
         if language not in self._translations:
             language = "en"
         return Localizer(language=language, translations=self._translations[language])
-
-
-Translate = Callable[[str], str]

@@ -26,8 +26,8 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from rasa_components.gazetteer import Gazetteer
 from rasa_components.storage import read_artifact, write_artifact
+from rasa_components.textfold import Gazetteer
 
 NAMES_FILE = "city_names.json"
 CITY_TOKEN = "citytoken"

@@ -41,22 +41,8 @@ class LanguageDetector(GraphComponent):
     def get_default_config() -> dict[str, Any]:
         return {
             "corpus_dir": "nlu_data",
-            "supported": [
-                "it",
-                "en",
-                "fr",
-                "es",
-                "ar",
-                "uk",
-                "ru",
-                "sq",
-                "ro",
-                "zh",
-                "bn",
-                "ur",
-                "fa",
-                "tl",
-            ],
+            # the service's languages (read when training; the model keeps its labels)
+            "languages_file": "locales/languages.txt",
             "min_confidence": 0.55,
             "C": 20.0,
             "random_state": 42,
@@ -98,7 +84,8 @@ class LanguageDetector(GraphComponent):
         return cls(config, model_storage, resource, model)
 
     def train(self, training_data: TrainingData) -> Resource:
-        texts, labels = labelled_corpus(Path(self._config["corpus_dir"]), self._config["supported"])
+        supported = read_languages(Path(self._config["languages_file"]))
+        texts, labels = labelled_corpus(Path(self._config["corpus_dir"]), supported)
         self._model = Pipeline(
             [
                 (
@@ -135,10 +122,16 @@ class LanguageDetector(GraphComponent):
         best = int(np.argmax(row))
         if row[best] >= self._config["min_confidence"]:
             return str(classes[best]), float(row[best])
-        second_opinion = cld2_language(text, self._config["supported"])
+        second_opinion = cld2_language(text, [str(label) for label in classes])
         if second_opinion is not None:
             return second_opinion, float(row[list(classes).index(second_opinion)])
         return str(classes[best]), float(row[best])
+
+
+def read_languages(path: Path) -> list[str]:
+    """The codes of `locales/languages.txt` (comments and blank lines skipped)."""
+    lines = (line.split("#", 1)[0].strip() for line in path.read_text().splitlines())
+    return [line for line in lines if line]
 
 
 def labelled_corpus(corpus_dir: Path, supported: list[str]) -> tuple[list[str], list[str]]:

@@ -25,8 +25,8 @@ from scipy.sparse import hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from rasa_components.normalize import fold
 from rasa_components.storage import read_artifact, write_artifact
+from rasa_components.textfold import fold
 
 MODEL_FILE = "tfidf_classifier.pkl"
 

@@ -18,8 +18,8 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from rasa_components.normalize import fold
 from rasa_components.storage import read_artifact, write_artifact
+from rasa_components.textfold import fold
 
 VOCABULARY_FILE = "vocabulary.json"
 

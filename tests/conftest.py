@@ -156,42 +156,58 @@ async def stack(
     await runner.cleanup()
 
 
+Expect = int | Callable[[list[BotCall]], bool]
+
+
 class Chat:
-    """A person talking to the bot through the Bot API double."""
+    """A person talking to the bot through the Bot API double.
+
+    Each exchange says what it expects back: a number of messages (1 by default), or a
+    condition on the replies so far (e.g. "the last one carries the menu buttons"). The
+    answer is awaited with a deadline, never guessed from a quiet moment."""
 
     def __init__(self, telegram: BotApiDouble, language_code: str | None) -> None:
         self.telegram = telegram
         self.user = TelegramUser(id=next(_user_ids), language_code=language_code)
 
     async def _exchange(
-        self, push: Callable[[], object], chat_id: int | None = None
+        self, push: Callable[[], object], expect: Expect, chat_id: int | None = None
     ) -> list[BotCall]:
         chat_id = self.user.id if chat_id is None else chat_id
         before = len(self.telegram.sent_to(chat_id))
         push()
-        return await self.telegram.replies(chat_id, before)
+        if isinstance(expect, int):
+            return await self.telegram.replies(chat_id, before, count=expect)
+        return await self.telegram.replies(chat_id, before, until=expect)
 
-    async def say(self, text: str) -> list[BotCall]:
-        return await self._exchange(lambda: self.telegram.send_text(self.user, text))
+    async def say(self, text: str, expect: Expect = 1) -> list[BotCall]:
+        return await self._exchange(lambda: self.telegram.send_text(self.user, text), expect)
 
-    async def edit(self, text: str) -> list[BotCall]:
-        return await self._exchange(lambda: self.telegram.edit_text(self.user, text))
+    async def edit(self, text: str, expect: Expect = 1) -> list[BotCall]:
+        return await self._exchange(lambda: self.telegram.edit_text(self.user, text), expect)
 
-    async def press(self, callback_data: str) -> list[BotCall]:
-        return await self._exchange(lambda: self.telegram.press(self.user, callback_data))
+    async def press(self, callback_data: str, expect: Expect = 1) -> list[BotCall]:
+        return await self._exchange(lambda: self.telegram.press(self.user, callback_data), expect)
 
-    async def share_location(self, latitude: float, longitude: float) -> list[BotCall]:
+    async def share_location(
+        self, latitude: float, longitude: float, expect: Expect = 1
+    ) -> list[BotCall]:
         return await self._exchange(
-            lambda: self.telegram.send_location(self.user, latitude, longitude)
+            lambda: self.telegram.send_location(self.user, latitude, longitude), expect
         )
 
-    async def send_media(self, kind: str) -> list[BotCall]:
-        return await self._exchange(lambda: self.telegram.send_media(self.user, kind))
+    async def send_media(self, kind: str, expect: Expect = 1) -> list[BotCall]:
+        return await self._exchange(lambda: self.telegram.send_media(self.user, kind), expect)
 
-    async def say_in_group(self, text: str) -> list[BotCall]:
+    async def say_in_group(self, text: str, expect: Expect = 1) -> list[BotCall]:
         return await self._exchange(
-            lambda: self.telegram.send_group_text(self.user, text), chat_id=GROUP_CHAT_ID
+            lambda: self.telegram.send_group_text(self.user, text), expect, chat_id=GROUP_CHAT_ID
         )
+
+
+def ends_with_follow_ups(replies: list[BotCall]) -> bool:
+    """An answer with service cards is complete when its last card offers the menu."""
+    return any(b.get("callback_data") == "menu" for b in replies[-1].buttons)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 
-from rasa_components.normalize import fold, is_han
+from rasa_components.textfold import fold, is_han
 
 LEXICON_FILE = Path(__file__).resolve().parent / "data" / "safeguarding.yml"
 

@@ -12,8 +12,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.base import ExecutableOption
 
 from bot.kb.models import City, CityName, Service
-from rasa_components.gazetteer import Gazetteer
-from rasa_components.normalize import fold
+from rasa_components.textfold import Gazetteer, fold
 
 EARTH_RADIUS_M = 6_371_000.0
 

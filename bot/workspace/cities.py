@@ -11,11 +11,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from bot.i18n import SUPPORTED_LANGUAGES
+from bot.i18n import N_, SUPPORTED_LANGUAGES
 from bot.kb.models import City, CityName
 from bot.workspace import permissions
 from bot.workspace.editor import Editor
-from bot.workspace.fields import N_, FieldErrors, parse_coordinates
+from bot.workspace.fields import FieldErrors, parse_coordinates
 from bot.workspace.models import AuditEntry
 
 SLUG = re.compile(r"^[a-z][a-z0-9-]{1,63}$")

@@ -12,13 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.i18n import SUPPORTED_LANGUAGES
+from bot.i18n import N_, SUPPORTED_LANGUAGES
 from bot.kb.models import City, OpeningHours, Service, ServiceClosure, ServiceText, Topic
-
-
-def N_(message: str) -> str:
-    return message
-
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SERVICE_FIELDS = (

@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
+from bot.i18n import N_
 from bot.kb.models import SOURCE_LANGUAGE, Service
 from bot.staff.models import StaffAccount
 from bot.workspace import permissions
 from bot.workspace.editor import TranslationStatus, text_in, translation_status
-from bot.workspace.fields import MAX_LENGTHS, N_, TEXT_FIELDS, text_values
+from bot.workspace.fields import MAX_LENGTHS, TEXT_FIELDS, text_values
 
 CONTEXT_PREFIX = "service"
 PROJECT = "LGNet assistant – service texts"

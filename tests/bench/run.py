@@ -116,7 +116,7 @@ async def bot_series(
         user = TelegramUser(id=next(users), language_code=language)
         update_id = double.send_text(user, text)
         try:
-            (first, *_rest) = await double.replies(user.id, 0, timeout=30, quiet=0.05)
+            (first, *_rest) = await double.replies(user.id, 0, timeout=30)
         except AssertionError:
             missing += 1
             return

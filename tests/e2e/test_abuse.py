@@ -123,7 +123,7 @@ async def test_yes_connect_me_needs_an_offer_first(stack: Stack, chat_factory: A
             status, replies = await say(forger, stack.web_url, {"button": forged})
             assert status == 200
     person = chat_factory("ro")
-    await person.say("/start")
+    await person.say("/start", expect=2)
     replies = await person.press("ho:yes:housing")
     assert translated("ro", OFFER) in plain(replies[-1].text)  # offered, not opened
     async with stack.database.session() as session:
@@ -137,7 +137,7 @@ async def test_yes_connect_me_needs_an_offer_first(stack: Stack, chat_factory: A
 
 async def test_a_person_holds_at_most_one_open_case(stack: Stack, chat_factory: Any) -> None:
     person = chat_factory("ru")
-    await person.say("/start")
+    await person.say("/start", expect=2)
     await request_handoff(person, "ru", "нужна помощь с документами")
     first = await open_case(stack, person)
     await person.press("human")

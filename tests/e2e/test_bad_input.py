@@ -89,14 +89,14 @@ async def test_a_very_long_text_is_cut_with_a_notice_and_still_answered(
     story = (
         "I am looking for a job in Turin. " + "I arrived last year and I have many problems. " * 200
     )
-    replies = await chat.say(story)
+    replies = await chat.say(story, expect=3)
     assert translated("en", LONG) in plain(replies[0].text)
     assert "Turin" in plain(replies[1].text)
 
 
 async def test_an_edited_message_is_answered_as_the_new_text(chat_factory) -> None:
     chat = chat_factory("en")
-    replies = await chat.edit("where can I learn Italian in Perugia")
+    replies = await chat.edit("where can I learn Italian in Perugia", expect=2)
     assert "Perugia" in plain(replies[0].text)
 
 
@@ -122,5 +122,5 @@ async def test_gibberish_is_not_understood_and_offers_a_person(chat_factory) -> 
 
 async def test_unknown_language_code_falls_back_to_the_default_language(chat_factory) -> None:
     chat = chat_factory("pt-BR")
-    _welcome, picker = await chat.say("/start")
+    _welcome, picker = await chat.say("/start", expect=2)
     assert translated("it", "Choose your language:") in plain(picker.text)

@@ -27,7 +27,7 @@ async def signed_in_page(browser: Browser, stack: Stack, username: str) -> Page:
 
 
 async def waiting_case(stack: Stack, chat: Chat, language: str, summary: str) -> int:
-    await chat.say("/start")
+    await chat.say("/start", expect=2)
     await request_handoff(chat, language, summary)
     case = await open_case(stack, chat)
     assert case.status == CaseStatus.WAITING
@@ -51,7 +51,7 @@ async def test_a_mediator_handles_a_case_in_the_console(
 
     before = len(telegram.sent_to(person.user.id))
     await page.click("#take")
-    taken = await telegram.replies(person.user.id, before)
+    taken = await telegram.replies(person.user.id, before, count=1)
     assert "Joy" in plain(taken[0].text)
 
     # a canned reply in the person's language reaches them on Telegram
@@ -59,7 +59,7 @@ async def test_a_mediator_handles_a_case_in_the_console(
     canned_text = await page.input_value("#text")
     assert canned_text
     await page.click("#send")
-    sent = await telegram.replies(person.user.id, before + len(taken))
+    sent = await telegram.replies(person.user.id, before + len(taken), count=1)
     assert plain(sent[0].text) == canned_text
 
     # what the person writes appears live
@@ -73,7 +73,7 @@ async def test_a_mediator_handles_a_case_in_the_console(
     await page.select_option("select[name=outcome]", "referred")
     count = len(telegram.sent_to(person.user.id))
     await page.click("#close")
-    closed = await telegram.replies(person.user.id, count)
+    closed = await telegram.replies(person.user.id, count, count=2)
     assert any("⭐" in b["text"] for c in closed for b in c.buttons)
     assert (await open_case(stack, person)).outcome == "referred"
     await page.close()

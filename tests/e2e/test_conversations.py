@@ -47,7 +47,7 @@ async def services_of(stack: Stack, slug: str, topic: str) -> list[Service]:
 
 async def test_start_greets_with_privacy_notice_and_preselected_language(chat_factory) -> None:
     chat = chat_factory("uk-UA")
-    welcome, picker = await chat.say("/start")
+    welcome, picker = await chat.say("/start", expect=2)
     privacy = translated(
         "uk",
         "Privacy: your name and your Telegram account are never shown to anyone. "
@@ -63,7 +63,7 @@ async def test_start_greets_with_privacy_notice_and_preselected_language(chat_fa
 
 async def test_choosing_a_language_shows_the_main_menu_in_it(chat_factory) -> None:
     chat = chat_factory("en")
-    await chat.say("/start")
+    await chat.say("/start", expect=2)
     (reply,) = await chat.press("lang:ar")
     assert translated(
         "ar", "From now on I will write to you in {language}.", language=language_name("ar")
@@ -78,8 +78,8 @@ async def test_a_topic_question_gets_the_services_of_the_named_city(
     stack: Stack, chat_factory, language: str, message: str, topic: str, city: str
 ) -> None:
     chat = chat_factory(language)
-    replies = await chat.say(message)
     expected = await services_of(stack, city, topic)
+    replies = await chat.say(message, expect=1 + len(expected))
     cards = replies[1:]
     assert len(cards) == len(expected), [plain(r.text)[:80] for r in replies]
     for card, service in zip(cards, expected, strict=True):
@@ -102,7 +102,7 @@ async def _texts(stack: Stack, service_id: int) -> list[ServiceText]:
 
 async def test_the_city_is_asked_once_and_then_remembered(stack: Stack, chat_factory) -> None:
     chat = chat_factory("en")
-    question, location_offer = await chat.say("I need help finding a house")
+    question, location_offer = await chat.say("I need help finding a house", expect=2)
     assert (
         translated("en", "In which city are you? Choose it below, or share your location.")
         in question.text
@@ -110,12 +110,12 @@ async def test_the_city_is_asked_once_and_then_remembered(stack: Stack, chat_fac
     assert any(b["callback_data"] == "city:genova" for b in question.buttons)
     assert location_offer.keyboard_buttons[0]["request_location"] is True
 
-    replies = await chat.press("city:genova")
+    replies = await chat.press("city:genova", expect=2)
     housing = await services_of(stack, "genova", "housing")
     assert "Genoa" in replies[0].text
     assert housing[0].name in plain(replies[1].text)
 
-    replies = await chat.say("I want to learn Italian")
+    replies = await chat.say("I want to learn Italian", expect=2)
     courses = await services_of(stack, "genova", "course")
     assert courses[0].name in plain(replies[1].text)
 
@@ -129,7 +129,7 @@ async def test_a_shared_location_gives_the_nearest_desks_as_venues(
             select(Service).join(City).where(City.slug == "torino", Service.topic == "desk")
         )
     assert target is not None and target.latitude is not None and target.longitude is not None
-    replies = await chat.share_location(target.latitude + 0.0004, target.longitude)
+    replies = await chat.share_location(target.latitude + 0.0004, target.longitude, expect=7)
     venues = [r for r in replies if r.method == "sendVenue"]
     assert 1 <= len(venues) <= 3
     assert venues[0].params["title"] == target.name
@@ -141,7 +141,7 @@ async def test_changing_language_changes_every_later_reply(stack: Stack, chat_fa
     (picker,) = await chat.press("pick:lang")
     assert len(picker.buttons) == len(SUPPORTED_LANGUAGES)
     await chat.press("lang:fr")
-    replies = await chat.say("je cherche du travail à Bari")
+    replies = await chat.say("je cherche du travail à Bari", expect=2)
     count = len(await services_of(stack, "bari", "job"))
     header = (
         loc("fr")
@@ -157,10 +157,10 @@ async def test_changing_language_changes_every_later_reply(stack: Stack, chat_fa
 async def test_changing_city_by_button(stack: Stack, chat_factory) -> None:
     chat = chat_factory("en")
     await chat.press("city:palermo")
-    (picker, _offer) = await chat.press("pick:city")
+    (picker, _offer) = await chat.press("pick:city", expect=2)
     assert any(b["callback_data"] == "city:roma" for b in picker.buttons)
     await chat.press("city:roma")
-    replies = await chat.press("t:desk")
+    replies = await chat.press("t:desk", expect=3)
     desks = await services_of(stack, "roma", "desk")
     assert desks[0].name in plain(replies[1].text)
 
@@ -168,7 +168,7 @@ async def test_changing_city_by_button(stack: Stack, chat_factory) -> None:
 async def test_a_database_edit_shows_in_the_next_answer(stack: Stack, chat_factory) -> None:
     chat = chat_factory("en")
     await chat.press("city:catania")
-    before = await chat.press("t:job")
+    before = await chat.press("t:job", expect=2)
     job = (await services_of(stack, "catania", "job"))[0]
     assert job.phone in plain(before[1].text)
     async with stack.database.session() as session:
@@ -176,6 +176,6 @@ async def test_a_database_edit_shows_in_the_next_answer(stack: Stack, chat_facto
             update(Service).where(Service.id == job.id).values(phone="+39 095 000 1234")
         )
         await session.commit()
-    after = await chat.press("t:job")
+    after = await chat.press("t:job", expect=2)
     assert "+39 095 000 1234" in plain(after[1].text)
     assert job.phone not in plain(after[1].text)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from bot.handoff.models import CaseStatus, HandoffCase
 from bot.pseudonym import Pseudonymizer
 from tests.conftest import Chat, Stack
+from tests.e2e.test_conversations import services_of
 from tests.support.expect import plain, translated
 from tests.support.staff import add_mediator
 from tests.support.telegram_double import MEDIATORS_CHAT_ID, BotCall, TelegramUser
@@ -89,10 +90,24 @@ async def request_handoff(chat: Chat, language: str, summary: str | None) -> lis
     return await own_language_only(chat, replies)
 
 
-async def own_language_only(chat: Chat, replies: list[BotCall]) -> list[BotCall]:
+def offers_a_bridge(replies: list[BotCall]) -> bool:
+    return any(b.get("callback_data") == "ho:bridge:no" for c in replies for b in c.buttons)
+
+
+def queued_or_bridge(desks: int = 0) -> Callable[[list[BotCall]], bool]:
+    """The answer to a request for a mediator: the offer of a bridge language, or the place
+    in the queue followed by `desks` help desks (and their heading) when nobody is on duty."""
+
+    def complete(replies: list[BotCall]) -> bool:
+        return offers_a_bridge(replies) or len(replies) >= 1 + (desks and 1 + desks)
+
+    return complete
+
+
+async def own_language_only(chat: Chat, replies: list[BotCall], desks: int = 0) -> list[BotCall]:
     """Mediators of other tests may speak a bridge language: wait for one's own instead."""
-    if any(b.get("callback_data") == "ho:bridge:no" for c in replies for b in c.buttons):
-        return await chat.press("ho:bridge:no")
+    if offers_a_bridge(replies):
+        return await chat.press("ho:bridge:no", expect=1 + (desks and 1 + desks))
     return replies
 
 
@@ -105,7 +120,7 @@ async def test_case_from_request_to_mediator_and_back_to_the_bot(
     mediator_user = TelegramUser(mediator.telegram_user_id, first_name="Amal")
     telegram.group_members.add(mediator_user.id)
     person = chat_factory("ar")
-    await person.say("/start")
+    await person.say("/start", expect=2)
 
     queued = await request_handoff(person, "ar", "صاحب البيت يريد طردي من الشقة")
     case = await open_case(stack, person)
@@ -123,7 +138,7 @@ async def test_case_from_request_to_mediator_and_back_to_the_bot(
     # the mediator takes it: the person is told, by name, in Arabic
     before = len(telegram.sent_to(person.user.id))
     telegram.press_in_group(mediator_user, f"case:take:{case.id}", thread)
-    taken = await telegram.replies(person.user.id, before)
+    taken = await telegram.replies(person.user.id, before, count=1)
     assert "Amal" in plain(taken[0].text)
 
     # the person writes, sends media and a location: each copied once into the topic
@@ -158,7 +173,7 @@ async def test_case_from_request_to_mediator_and_back_to_the_bot(
 
     # /close with an outcome: the person is back with the bot and can rate
     telegram.send_in_topic(mediator_user, thread, text="/close resolved")
-    closed = await telegram.replies(person.user.id, before + len(taken))
+    closed = await telegram.replies(person.user.id, before + len(taken), count=2)
     assert translated(
         "ar",
         "The conversation with the mediator is closed. I am the assistant again: "
@@ -179,7 +194,7 @@ async def test_case_from_request_to_mediator_and_back_to_the_bot(
     assert finished.rating == 5
 
     # Rasa answers again, with the context kept
-    answer = await person.say("أبحث عن عمل في روما")
+    answer = await person.say("أبحث عن عمل في روما", expect=2)
     assert any("روما" in plain(call.text) for call in answer)
 
 
@@ -190,7 +205,7 @@ async def test_nothing_the_person_sends_is_lost_while_waiting(
     telegram = stack.telegram
     await add_mediator(stack.database, ["ro"], on_duty=True)
     person = chat_factory("ro")
-    await person.say("/start")
+    await person.say("/start", expect=2)
     await request_handoff(person, "ro", "am nevoie de ajutor cu permisul de sedere")
     case = await open_case(stack, person)
     thread = await topic_of(stack, case.id)
@@ -211,14 +226,16 @@ async def test_no_mediator_on_duty_gives_desks_and_notifies_when_taken(
     telegram = stack.telegram
     await add_mediator(stack.database, ["uk"], on_duty=False)
     person = chat_factory("uk")
-    await person.say("/start")
+    await person.say("/start", expect=2)
     await person.press("city:bari")
     offer = (await person.press("human"))[-1]
     assert translated(
         "uk", "No mediator who speaks your language is on duty right now. Their hours are:"
     ) in plain(offer.text)
     await person.press(offer.button("✅")["callback_data"])
-    queued = await own_language_only(person, await person.say("потрібна допомога з документами"))
+    desks = len(await services_of(stack, "bari", "desk"))
+    answer = await person.say("потрібна допомога з документами", expect=queued_or_bridge(desks))
+    queued = await own_language_only(person, answer, desks)
     assert translated(
         "uk",
         "No mediator is on duty now: your request stays in the queue and I will tell you here "
@@ -241,14 +258,14 @@ async def test_no_mediator_on_duty_gives_desks_and_notifies_when_taken(
     telegram.press_in_group(
         TelegramUser(colleague.telegram_user_id, first_name="Marta"), f"case:take:{case.id}", thread
     )
-    taken = await telegram.replies(person.user.id, before)
+    taken = await telegram.replies(person.user.id, before, count=1)
     assert "Marta" in plain(taken[0].text)
 
 
 async def test_long_wait_is_escalated_to_the_group(stack: Stack, chat_factory: Any) -> None:
     telegram = stack.telegram
     person = chat_factory("fa")
-    await person.say("/start")
+    await person.say("/start", expect=2)
     await request_handoff(person, "fa", "کمک برای اجاره خانه")
     case = await open_case(stack, person)
     await telegram.wait_for(
@@ -269,7 +286,7 @@ async def test_long_wait_is_escalated_to_the_group(stack: Stack, chat_factory: A
 async def test_only_group_members_can_take_cases(stack: Stack, chat_factory: Any) -> None:
     telegram = stack.telegram
     person = chat_factory("sq")
-    await person.say("/start")
+    await person.say("/start", expect=2)
     await request_handoff(person, "sq", "me duhet ndihme per punen")
     case = await open_case(stack, person)
     thread = await topic_of(stack, case.id)
@@ -286,7 +303,7 @@ async def test_only_group_members_can_take_cases(stack: Stack, chat_factory: Any
 
 async def test_person_can_leave_the_handoff(stack: Stack, chat_factory: Any) -> None:
     person = chat_factory("es")
-    await person.say("/start")
+    await person.say("/start", expect=2)
     await request_handoff(person, "es", "necesito ayuda con el contrato")
     left = await person.press("ho:leave")
     assert translated(
@@ -294,14 +311,14 @@ async def test_person_can_leave_the_handoff(stack: Stack, chat_factory: Any) -> 
     ) in plain(left[0].text)
     case = await open_case(stack, person)
     assert case.status == CaseStatus.CLOSED and case.outcome == "left"
-    answer = await person.say("busco trabajo en Roma")
+    answer = await person.say("busco trabajo en Roma", expect=2)
     assert any("Roma" in plain(call.text) for call in answer)
 
 
 async def test_two_misunderstandings_offer_a_person(chat_factory: Any) -> None:
     person = chat_factory("en")
     first = await person.say("xqzv brrp klmn")
-    second = await person.say("zzkq vvrt pplm")
+    second = await person.say("zzkq vvrt pplm", expect=2)
     offer = translated(
         "en", "I did not understand you twice. Would you like to write to a person instead?"
     )

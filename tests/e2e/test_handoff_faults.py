@@ -64,7 +64,7 @@ async def test_restart_and_api_errors_lose_and_duplicate_nothing(
     mediator_user = TelegramUser(mediator.telegram_user_id, first_name="Paola")
     own_double.group_members.add(mediator_user.id)
     person = Chat(own_double, "it")
-    await person.say("/start")
+    await person.say("/start", expect=2)
     offer = (await person.press("human"))[-1]
     await person.press(offer.button("✅")["callback_data"])
     await person.say("ho bisogno di aiuto con il contratto di affitto")
@@ -75,7 +75,7 @@ async def test_restart_and_api_errors_lose_and_duplicate_nothing(
     case_id = int(str(topic[0].params["name"]).split(" · ")[0].lstrip("🚨 #"))
     before = len(own_double.sent_to(person.user.id))
     own_double.press_in_group(mediator_user, f"case:take:{case_id}", thread)
-    await own_double.replies(person.user.id, before)
+    await own_double.replies(person.user.id, before, count=1)
 
     for round_number in range(ROUNDS):
         # every relay meets a rate limit and a bad gateway first
@@ -99,11 +99,28 @@ async def test_restart_and_api_errors_lose_and_duplicate_nothing(
         timeout=60,
         what="every mediator message relayed",
     )
-    await own_double.replies(person.user.id, 0, quiet=3.0)  # let any duplicate arrive
+    # a last message each way, relayed after everything else in its lane: any duplicate of
+    # an earlier one would have been sent before it
+    own_double.send_text(person.user, "grazie, è tutto")
+    own_double.send_in_topic(mediator_user, thread, text="prego")
+    await own_double.wait_for(
+        at_least(
+            ROUNDS + 2, lambda calls: copies(calls, to=MEDIATORS_CHAT_ID, source=person.user.id)
+        ),
+        timeout=60,
+        what="the last person message relayed",
+    )
+    await own_double.wait_for(
+        at_least(
+            ROUNDS + 1, lambda calls: copies(calls, to=person.user.id, source=MEDIATORS_CHAT_ID)
+        ),
+        timeout=60,
+        what="the last mediator message relayed",
+    )
     to_mediators = delivered_once(own_double.calls, MEDIATORS_CHAT_ID, person.user.id)
     to_person = delivered_once(own_double.calls, person.user.id, MEDIATORS_CHAT_ID)
-    assert len(to_mediators) == ROUNDS + 1 and set(to_mediators.values()) == {1}
-    assert len(to_person) == ROUNDS and set(to_person.values()) == {1}
+    assert len(to_mediators) == ROUNDS + 2 and set(to_mediators.values()) == {1}
+    assert len(to_person) == ROUNDS + 1 and set(to_person.values()) == {1}
     assert any(c.failed for c in own_double.calls)  # the errors did happen
     await runner.cleanup()
     await database.dispose()

@@ -40,7 +40,7 @@ async def reload(stack: Stack, case_id: int) -> HandoffCase:
 
 
 async def waiting_case(stack: Stack, person: Chat, language: str, summary: str) -> int:
-    await person.say("/start")
+    await person.say("/start", expect=2)
     await request_handoff(person, language, summary)
     case = await open_case(stack, person)
     assert case.status == CaseStatus.WAITING
@@ -114,7 +114,7 @@ async def test_translators_are_not_counted_as_mediators(stack: Stack, chat_facto
     # nobody speaks Persian among the mediators; a translator does, and must not count
     await add_staff(stack.database, Role.TRANSLATOR, PASSWORD, languages=["fa"])
     person = chat_factory("fa")
-    await person.say("/start")
+    await person.say("/start", expect=2)
     offer = plain((await person.press("human"))[-1].text)
     assert translated("fa", "Do you want to talk to a mediator?") in offer
     no_hours = translated(
@@ -135,7 +135,7 @@ async def test_hours_are_announced_only_with_the_hours(stack: Stack, chat_factor
     # a Bengali mediator exists but has no duty hours at all
     await add_mediator(stack.database, ["bn"], duty_hours=[])
     person = chat_factory("bn")
-    await person.say("/start")
+    await person.say("/start", expect=2)
     offer = plain((await person.press("human"))[-1].text)
     announce = translated(
         "bn", "No mediator who speaks your language is on duty right now. Their hours are:"

@@ -27,7 +27,7 @@ async def test_the_bot_answers_while_its_commands_cannot_be_published(
         )
         person = TelegramUser(id=777_001, language_code="sq")
         double.send_text(person, "/start")
-        (welcome, _picker) = await double.replies(person.id, 0)
+        (welcome, _picker) = await double.replies(person.id, 0, count=2)
         assert translated("sq", "Choose your language:") not in plain(welcome.text)
         published = await double.wait_for(
             lambda calls: [c for c in calls if c.method == "setMyCommands" and not c.failed],

@@ -21,7 +21,7 @@ from bot.staff.models import Role
 from bot.workspace.csv_exchange import restored
 from bot.workspace.editor import TranslationStatus, load_service, translation_status
 from bot.workspace.models import AuditEntry
-from tests.conftest import Chat, Stack
+from tests.conftest import Chat, Stack, ends_with_follow_ups
 from tests.support.expect import plain, translated
 from tests.support.staff import add_staff
 
@@ -67,7 +67,7 @@ async def create_service(page: Page, stack: Stack, city: str, topic: str, phone:
 
 async def bot_answer(chat: Chat, city: str, topic: str) -> str:
     await chat.press(f"city:{city}")
-    replies = await chat.press(f"t:{topic}")
+    replies = await chat.press(f"t:{topic}", expect=ends_with_follow_ups)
     return "\n".join(plain(reply.text) for reply in replies)
 
 
@@ -369,7 +369,7 @@ async def test_unanswered_questions_are_listed_and_exported(
     browser: Browser, stack: Stack, chat_factory: Any
 ) -> None:
     person = chat_factory("en")
-    await person.say("/start")
+    await person.say("/start", expect=2)
     await person.say("what is the best pizza topping in the world")
     admin = await add_staff(stack.database, Role.ADMINISTRATOR, PASSWORD)
     page = await signed_in(browser, stack, admin.username)

@@ -12,6 +12,7 @@ import contextlib
 import itertools
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -266,32 +267,25 @@ class BotApiDouble:
         self,
         chat_id: int,
         after: int,
-        timeout: float = 30.0,
-        quiet: float = 0.6,
         count: int | None = None,
+        until: Callable[[list[BotCall]], bool] | None = None,
+        timeout: float = 30.0,
     ) -> list[BotCall]:
         """The messages sent to `chat_id` after the first `after` ones: the next `count` of
-        them, or (without a count) all of them once the bot is quiet."""
-        if count is not None:
-            await self.wait_for(
-                lambda _: self.sent_to(chat_id)[after : after + count]
-                if len(self.sent_to(chat_id)) >= after + count
-                else [],
-                timeout,
-                what=f"{count} messages to chat {chat_id}",
-            )
-            return self.sent_to(chat_id)[after : after + count]
-        deadline = time.monotonic() + timeout
-        while len(self.sent_to(chat_id)) <= after:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError(f"the bot sent nothing to chat {chat_id} in {timeout} s")
-            await self._wait_call(remaining)
-        while True:
-            count = len(self.sent_to(chat_id))
-            await self._wait_call(quiet)
-            if len(self.sent_to(chat_id)) == count:
-                return self.sent_to(chat_id)[after:]
+        them, or as many as it takes for `until(replies)` to be true. Waits with a deadline;
+        never decides that the bot has finished because it was quiet for a while."""
+        if until is None:
+            wanted = 1 if count is None else count
+
+            def until(replies: list[BotCall]) -> bool:
+                return len(replies) >= wanted
+
+        def ready(_: list[BotCall]) -> list[BotCall]:
+            replies = self.sent_to(chat_id)[after:]
+            return replies if replies and until(replies) else []
+
+        replies = await self.wait_for(ready, timeout, what=f"the replies to chat {chat_id}")
+        return replies[:count] if count is not None else replies
 
     async def _wait_call(self, seconds: float) -> None:
         self._new_call.clear()

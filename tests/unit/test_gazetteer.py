@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rasa_components.gazetteer import Gazetteer
+from rasa_components.textfold import Gazetteer
 
 NAMES = {
     "Genova": "Genova",

@@ -10,14 +10,13 @@ from multidict import MultiMapping
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from bot.i18n import SUPPORTED_LANGUAGES
+from bot.i18n import N_, SUPPORTED_LANGUAGES
 from bot.staff.models import Role, StaffAccount
 from bot.staff.passwords import hash_password
 from bot.web.admin.common import changing_staff, db_session, page, require, staff, visible_cities
 from bot.web.auth import sessions_key
 from bot.web.pages import staff_localizer
 from bot.workspace import permissions
-from bot.workspace.fields import N_
 
 MIN_PASSWORD_CHARS = 12
 
