@@ -15,7 +15,7 @@ from bot.i18n import N_, SUPPORTED_LANGUAGES
 from bot.kb.models import City, CityName
 from bot.workspace import permissions
 from bot.workspace.editor import Editor
-from bot.workspace.fields import FieldErrors, parse_coordinates
+from bot.workspace.forms import FieldErrors, read_coordinates
 from bot.workspace.models import AuditEntry
 
 SLUG = re.compile(r"^[a-z][a-z0-9-]{1,63}$")
@@ -49,10 +49,10 @@ def check_city(values: Mapping[str, str], *, new: bool, taken: set[str]) -> Fiel
         errors["slug"] = N_("A short unique name in lower case, e.g. reggio-emilia.")
     if not values.get("name", "").strip():
         errors["name"] = N_("The name is required.")
-    latitude, _ = parse_coordinates(
-        values.get("latitude", "").strip(), values.get("longitude", "").strip(), errors
-    )
-    if latitude is None and "latitude" not in errors:  # a city needs its centre
+    latitude, _, error = read_coordinates(values.get("latitude", ""), values.get("longitude", ""))
+    if error:
+        errors["latitude"] = error
+    elif latitude is None:  # a city needs its centre
         errors["latitude"] = N_("Give both coordinates as numbers, e.g. 45.0703 and 7.6869.")
     return errors
 

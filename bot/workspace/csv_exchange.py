@@ -13,18 +13,11 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from bot.i18n import N_
 from bot.kb.models import SOURCE_LANGUAGE, Service
 from bot.workspace import permissions
-from bot.workspace.editor import Editor, text_in
-from bot.workspace.fields import (
-    N_,
-    SERVICE_FIELDS,
-    TEXT_FIELDS,
-    parse_service,
-    parse_text,
-    service_values,
-    text_values,
-)
+from bot.workspace.editor import Editor
+from bot.workspace.forms import SERVICE_FIELDS, TEXT_FIELDS, ServiceForm
 
 TEXT_COLUMNS = tuple(f"{SOURCE_LANGUAGE}_{name}" for name in TEXT_FIELDS)
 COLUMNS = ("id", *SERVICE_FIELDS, *TEXT_COLUMNS)
@@ -50,11 +43,11 @@ def export_csv(services: Sequence[Service]) -> str:
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     for service in services:
-        text = text_values(text_in(service, SOURCE_LANGUAGE))
-        text["documents"] = DOCUMENT_SEPARATOR.join(text["documents"].splitlines())
+        form = ServiceForm.of(service)
+        text = form.text.values() | {"documents": DOCUMENT_SEPARATOR.join(form.text.documents)}
         row = {
             "id": service.id,
-            **service_values(service),
+            **form.values(),
             **{f"{SOURCE_LANGUAGE}_{k}": v for k, v in text.items()},
         }
         writer.writerow({column: neutralised(value) for column, value in row.items()})
@@ -129,10 +122,8 @@ async def _check_row(
     cities: set[str],
     existing: dict[int, Service],
 ) -> list[RowError]:
-    errors = []
-    draft, field_errors = parse_service(row, cities)
-    _, text_errors = parse_text(row, prefix=f"{SOURCE_LANGUAGE}_")
-    errors += [RowError(line, k, v) for k, v in {**field_errors, **text_errors}.items()]
+    form, field_errors = ServiceForm.read(row, cities)
+    errors = [RowError(line, name, message) for name, message in field_errors.items()]
     raw_id = row["id"].strip()
     if raw_id:
         try:
@@ -142,10 +133,11 @@ async def _check_row(
         else:
             if not permissions.may_edit_city(editor.account, existing[int(raw_id)].city.slug):
                 errors.append(RowError(line, "city", N_("You may not edit this city.")))
-    if draft and not permissions.may_edit_city(editor.account, draft.city_slug):
+    if form and not permissions.may_edit_city(editor.account, form.city):
         errors.append(RowError(line, "city", N_("You may not edit this city.")))
     return errors
 
 
 def _comparable(service: Service) -> tuple[dict[str, str], dict[str, str]]:
-    return service_values(service), text_values(text_in(service, SOURCE_LANGUAGE))
+    form = ServiceForm.of(service)
+    return form.values(), form.text.values()

@@ -1,8 +1,8 @@
 """Changes to the knowledge base by staff: permission-checked, audited, undoable.
 
 Every change stores a snapshot of the service before and after it (the flat fields of
-`bot.workspace.fields` plus every language's text). Undo writes the "before" back, if
-nobody changed the service since.
+`ServiceForm.values()` plus every language's text). Undo reads the "before" back through the
+same form and writes it, if nobody changed the service since.
 """
 
 from __future__ import annotations
@@ -16,20 +16,11 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from bot.i18n import N_
 from bot.kb.models import SOURCE_LANGUAGE, City, Service, ServiceText
 from bot.staff.models import StaffAccount
 from bot.workspace import permissions
-from bot.workspace.fields import (
-    N_,
-    FieldErrors,
-    TextDraft,
-    apply_draft,
-    apply_text,
-    parse_service,
-    parse_text,
-    service_values,
-    text_values,
-)
+from bot.workspace.forms import FieldErrors, ServiceForm, TextForm
 from bot.workspace.models import AuditEntry
 
 
@@ -97,10 +88,10 @@ async def translation_overview(
 
 def snapshot(service: Service) -> dict[str, Any]:
     texts = {
-        text.language: {**text_values(text), "source_digest": text.source_digest}
+        text.language: {**TextForm.of(text).values(), "source_digest": text.source_digest}
         for text in sorted(service.texts, key=lambda t: t.language)
     }
-    return {**service_values(service), "is_sample": service.is_sample, "texts": texts}
+    return {**ServiceForm.of(service).values(), "is_sample": service.is_sample, "texts": texts}
 
 
 def service_query() -> Any:
@@ -136,14 +127,13 @@ class Editor:
     async def save_service(
         self, service_id: int | None, values: Mapping[str, str], *, action: str = ""
     ) -> tuple[Service | None, FieldErrors]:
-        """Create or update a service and its Italian text from flat values."""
+        """Create or update a service and its Italian text from the page's or a CSV row's
+        values."""
         cities = await self.cities()
-        draft, errors = parse_service(values, set(cities))
-        italian, text_errors = parse_text(values, prefix="it_")
-        errors.update(text_errors)
-        if draft is None or errors:
+        form, errors = ServiceForm.read(values, set(cities))
+        if form is None:
             return None, errors
-        permissions.require(permissions.may_edit_city(self.account, draft.city_slug))
+        permissions.require(permissions.may_edit_city(self.account, form.city))
         service = await self.service(service_id) if service_id else None
         before = None
         if service is None:
@@ -152,16 +142,16 @@ class Editor:
         else:
             permissions.require(permissions.may_edit_city(self.account, service.city.slug))
             before = snapshot(service)
-        apply_draft(service, draft, cities[draft.city_slug])
+        form.apply(service, cities[form.city])
         service.is_sample = False
-        self._write_source(service, italian)
+        self._write_source(service, form.text)
         await self.session.flush()
         await self._audit(action or ("update" if before else "create"), service, before)
         return service, errors
 
-    def _write_source(self, service: Service, italian: TextDraft) -> None:
+    def _write_source(self, service: Service, italian: TextForm) -> None:
         """The Italian text; translations keep the digest of the source they were made from."""
-        apply_text(service, SOURCE_LANGUAGE, italian, "")
+        italian.apply(service, SOURCE_LANGUAGE, "")
         source = text_in(service, SOURCE_LANGUAGE)
         if source is not None:
             source.source_digest = source.content_digest()
@@ -174,11 +164,11 @@ class Editor:
             language != SOURCE_LANGUAGE
             and permissions.may_translate(self.account, language, service.city.slug)
         )
-        draft, errors = parse_text(values)
+        text, errors = TextForm.read(values)
         if errors:
             return None, errors
         before = snapshot(service)
-        apply_text(service, language, draft, source_digest(service))
+        text.apply(service, language, source_digest(service))
         await self.session.flush()
         await self._audit("translate", service, before, summary=language)
         return service, errors
@@ -223,19 +213,19 @@ class Editor:
             await self.session.flush()
             return None
         cities = await self.cities()
-        draft, _ = parse_service(state, set(cities))
-        if draft is None:
+        form, _ = ServiceForm.read(state, set(cities))
+        if form is None:
             raise UndoConflict(service_id)
         if service is None:
             service = Service(id=service_id, texts=[], hours=[], closures=[])
             self.session.add(service)
-        apply_draft(service, draft, cities[draft.city_slug])
+        form.apply(service, cities[form.city])
         service.is_sample = bool(state.get("is_sample"))
         for language in [t.language for t in service.texts if t.language not in state["texts"]]:
-            apply_text(service, language, TextDraft(), "")
+            TextForm().apply(service, language, "")
         for language, text in state["texts"].items():
-            parsed, _ = parse_text(text)
-            apply_text(service, language, parsed, text.get("source_digest", ""))
+            parsed, _ = TextForm.read(text)
+            parsed.apply(service, language, text.get("source_digest", ""))
         await self.session.flush()
         return service
 

@@ -22,7 +22,7 @@ from bot.kb.models import SOURCE_LANGUAGE, Service
 from bot.staff.models import StaffAccount
 from bot.workspace import permissions
 from bot.workspace.editor import TranslationStatus, text_in, translation_status
-from bot.workspace.fields import MAX_LENGTHS, TEXT_FIELDS, text_values
+from bot.workspace.forms import MAX_LENGTHS, TEXT_FIELDS, TextForm
 
 CONTEXT_PREFIX = "service"
 PROJECT = "LGNet assistant – service texts"
@@ -37,8 +37,8 @@ def export_po(services: Sequence[Service], language: str) -> bytes:
         fuzzy=False,
     )
     for service in services:
-        source = text_values(text_in(service, SOURCE_LANGUAGE))
-        target = text_values(text_in(service, language))
+        source = TextForm.of(text_in(service, SOURCE_LANGUAGE)).values()
+        target = TextForm.of(text_in(service, language)).values()
         outdated = translation_status(service, language) == TranslationStatus.OUTDATED
         for name in TEXT_FIELDS:
             if not source[name]:
@@ -130,7 +130,7 @@ def _read_entry(
     if getattr(message, "fuzzy", False):
         refuse(N_("Marked fuzzy: review it, then import."))
         return
-    source = text_values(text_in(service, SOURCE_LANGUAGE))
+    source = TextForm.of(text_in(service, SOURCE_LANGUAGE)).values()
     if source[name] != msgid:
         refuse(N_("The Italian text changed since the export."))
         return
@@ -138,6 +138,6 @@ def _read_entry(
     if limit is not None and len(msgstr) > limit:
         refuse(N_("Too long: at most {limit} characters."), limit=limit)
         return
-    current = text_values(text_in(service, result.language))[name]
+    current = TextForm.of(text_in(service, result.language)).values()[name]
     if msgstr and msgstr != current:
         result.changes.append(TextChange(service, name, current, msgstr))

@@ -10,12 +10,12 @@ import pytest
 from babel.messages.pofile import read_po, write_po
 from ruamel.yaml import YAML
 
-from bot.kb.models import City, OpeningHours, Service, ServiceText, UnansweredMessage
+from bot.kb.models import City, Service, ServiceText, UnansweredMessage
 from bot.staff.models import Role, StaffAccount
 from bot.workspace import permissions
 from bot.workspace.csv_exchange import COLUMNS, read_rows
 from bot.workspace.editor import TranslationStatus, translation_status
-from bot.workspace.fields import apply_text, parse_service, parse_text, service_values
+from bot.workspace.forms import Closure, ServiceForm, TextForm
 from bot.workspace.po import export_po, read_import
 from bot.workspace.unanswered import as_nlu_yaml, grouped
 
@@ -62,27 +62,35 @@ def service_with_texts() -> Service:
         hours=[],
         closures=[],
     )
-    apply_text(service, "it", parse_text({"label": "Lavoro", "description": "Aiuto"})[0], "")
+    TextForm(label="Lavoro", description="Aiuto").apply(service, "it", "")
     source = service.texts[0]
     source.source_digest = source.content_digest()
     return service
 
 
 def test_a_valid_service_is_read_in_every_field() -> None:
-    draft, errors = parse_service(VALID, {"torino"})
-    assert not errors and draft is not None
-    assert (draft.latitude, draft.longitude) == (45.0703, 7.6869)
-    assert draft.languages == ["it", "ar", "uk"]
-    assert [(d, o.isoformat("minutes"), c.isoformat("minutes")) for d, o, c in draft.hours] == [
-        (0, "09:00", "12:30"),
-        (0, "14:30", "16:30"),
-        (4, "09:00", "12:00"),
+    form, errors = ServiceForm.read(VALID, {"torino"})
+    assert not errors and form is not None
+    assert (form.latitude, form.longitude) == (45.0703, 7.6869)
+    assert form.languages == ["it", "ar", "uk"]
+    assert {
+        day: [(o.isoformat("minutes"), c.isoformat("minutes")) for o, c in ranges]
+        for day, ranges in form.hours.items()
+    } == {0: [("09:00", "12:30"), ("14:30", "16:30")], 4: [("09:00", "12:00")]}
+    assert form.closures == [
+        Closure(starts=dt.date(2026, 8, 15), ends=dt.date(2026, 8, 15)),
+        Closure(starts=dt.date(2026, 12, 24), ends=dt.date(2027, 1, 6), reason="Natale"),
     ]
-    assert draft.closures == [
-        (dt.date(2026, 8, 15), dt.date(2026, 8, 15), ""),
-        (dt.date(2026, 12, 24), dt.date(2027, 1, 6), "Natale"),
-    ]
-    assert draft.closed_on_public_holidays and draft.valid_until == dt.date(2027, 6, 30)
+    assert form.closed_on_public_holidays and form.valid_until == dt.date(2027, 6, 30)
+
+
+def test_the_page_gives_hours_per_day_and_reads_them_back() -> None:
+    form, _ = ServiceForm.read(VALID, {"torino"})
+    assert form is not None
+    page = form.page_values()
+    assert page["hours_mon"] == "09:00-12:30, 14:30-16:30" and page["hours_tue"] == ""
+    again, errors = ServiceForm.read(page | {"hours": "garbage"}, {"torino"})  # days win
+    assert not errors and again is not None and again.hours == form.hours
 
 
 @pytest.mark.parametrize(
@@ -103,24 +111,25 @@ def test_a_valid_service_is_read_in_every_field() -> None:
     ],
 )
 def test_a_wrong_field_is_reported_by_name(field: str, value: str) -> None:
-    draft, errors = parse_service(VALID | {field: value}, {"torino"})
+    form, errors = ServiceForm.read(VALID | {field: value}, {"torino"})
     expected = "latitude" if field == "latitude" else field
-    assert draft is None and expected in errors
+    assert form is None and expected in errors
 
 
 def test_flat_values_read_back_to_the_same_service() -> None:
-    draft, _ = parse_service(VALID, {"torino"})
-    assert draft is not None
+    form, _ = ServiceForm.read(VALID, {"torino"})
+    assert form is not None
     service = service_with_texts()
-    service.hours = [OpeningHours(weekday=d, opens=o, closes=c) for d, o, c in draft.hours]
-    again, errors = parse_service(service_values(service) | {"city": "torino"}, {"torino"})
-    assert not errors and again is not None and again.hours == draft.hours
+    form.apply(service, service.city)
+    again, errors = ServiceForm.read(ServiceForm.of(service).values(), {"torino"})
+    assert not errors and again is not None
+    assert again.model_dump(exclude={"text"}) == form.model_dump(exclude={"text"})
 
 
 def test_translation_status_follows_the_italian_source() -> None:
     service = service_with_texts()
     assert translation_status(service, "uk") == TranslationStatus.MISSING
-    apply_text(service, "uk", parse_text({"label": "Робота"})[0], service.texts[0].source_digest)
+    TextForm(label="Робота").apply(service, "uk", service.texts[0].source_digest)
     assert translation_status(service, "uk") == TranslationStatus.UP_TO_DATE
     service.texts[0].description = "Aiuto per il curriculum"
     assert translation_status(service, "uk") == TranslationStatus.OUTDATED

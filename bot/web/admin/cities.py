@@ -10,7 +10,7 @@ from bot.web.admin.common import changing_staff, db_session, page, require, staf
 from bot.web.pages import staff_localizer
 from bot.workspace import permissions
 from bot.workspace.cities import CityEditor, city_values
-from bot.workspace.fields import FieldErrors
+from bot.workspace.forms import FieldErrors
 
 
 def add_routes(router: web.UrlDispatcher) -> None:

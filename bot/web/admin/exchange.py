@@ -29,7 +29,7 @@ from bot.web.pages import staff_localizer
 from bot.workspace import permissions
 from bot.workspace.csv_exchange import CsvImport, export_csv, import_csv
 from bot.workspace.editor import Editor, text_in
-from bot.workspace.fields import text_values
+from bot.workspace.forms import TextForm
 from bot.workspace.po import PoImport, Refused, export_po, read_import
 from bot.workspace.unanswered import as_nlu_yaml, grouped
 from bot.workspace.uploads import find_upload, forget_upload, keep_upload
@@ -129,7 +129,7 @@ async def po_apply(request: web.Request) -> web.Response:
     async with db_session(request) as session:
         editor = Editor(session, account)
         for service_id, fields in result.by_service().items():
-            current = text_values(text_in(services[service_id], language))
+            current = TextForm.of(text_in(services[service_id], language)).values()
             saved, errors = await editor.save_translation(service_id, language, current | fields)
             if saved is None:
                 refused.extend(

@@ -28,17 +28,8 @@ from bot.web.admin.common import (
 from bot.web.keys import database_key
 from bot.web.pages import staff_localizer
 from bot.workspace import permissions
-from bot.workspace.editor import Editor, text_in, translation_status
-from bot.workspace.fields import (
-    SERVICE_FIELDS,
-    TEXT_FIELDS,
-    TRUE_WORDS,
-    WEEKDAYS,
-    FieldErrors,
-    hours_by_day,
-    service_values,
-    text_values,
-)
+from bot.workspace.editor import Editor, translation_status
+from bot.workspace.forms import WEEKDAYS, FieldErrors, ServiceForm, empty_page_values
 
 PREVIEW_LANGUAGE = "ar"
 
@@ -74,7 +65,7 @@ async def service_list(request: web.Request) -> web.Response:
 
 async def new_service_page(request: web.Request) -> web.Response:
     account = await staff(request)
-    values = empty_values() | {
+    values = empty_page_values() | {
         "city": request.query.get("city", ""),
         "topic": Topic.DESK.value,
         "closed_on_public_holidays": "yes",
@@ -95,7 +86,7 @@ async def edit_service_page(request: web.Request) -> web.Response:
 async def create_service(request: web.Request) -> web.Response:
     account = await changing_staff(request)
     form = await request.post()
-    values = flat_form(form)
+    values = posted_values(form)
     async with db_session(request) as session:
         service, errors = await Editor(session, account).save_service(None, values)
         if service is None:
@@ -107,7 +98,7 @@ async def create_service(request: web.Request) -> web.Response:
 async def update_service(request: web.Request) -> web.Response:
     account = await changing_staff(request)
     service_id = int(request.match_info["id"])
-    values = flat_form(await request.post())
+    values = posted_values(await request.post())
     async with db_session(request) as session:
         editor = Editor(session, account)
         service, errors = await editor.save_service(service_id, values)
@@ -129,7 +120,7 @@ async def delete_service(request: web.Request) -> web.Response:
 async def preview_changes(request: web.Request) -> web.Response:
     """The bot's card for this service now, and as it would be with the form's values."""
     account = await changing_staff(request)
-    values = flat_form(await request.post())
+    values = posted_values(await request.post())
     language = values.get("preview_language") or PREVIEW_LANGUAGE
     async with db_session(request) as session:
         service = await _service(session, account, request)
@@ -231,37 +222,16 @@ async def _form(
     return await page(request, "admin/service_form.html", account, context, status=status)
 
 
-def empty_values() -> dict[str, str]:
-    return (
-        dict.fromkeys(SERVICE_FIELDS, "")
-        | {f"hours_{day}": "" for day in WEEKDAYS}
-        | {f"{SOURCE_LANGUAGE}_{name}": "" for name in TEXT_FIELDS}
-    )
-
-
 def form_values(service: Service) -> dict[str, str]:
-    values = service_values(service)
-    values |= {f"hours_{day}": ranges for day, ranges in hours_by_day(service.hours).items()}
-    values |= {
-        f"{SOURCE_LANGUAGE}_{k}": v
-        for k, v in text_values(text_in(service, SOURCE_LANGUAGE)).items()
-    }
-    return values
+    return ServiceForm.of(service).page_values()
 
 
-def flat_form(form: MultiMapping[Any]) -> dict[str, str]:
-    """The posted form as flat values; the seven day fields become one "hours" value."""
-    values = empty_values() | {key: str(form.get(key, "")) for key in form if key != "csrf"}
+def posted_values(form: MultiMapping[Any]) -> dict[str, str]:
+    """The posted page: its fields as sent (the seven day fields of the hours stay apart),
+    the languages as one list, the holiday checkbox as yes/no."""
+    values = empty_page_values() | {key: str(form.get(key, "")) for key in form if key != "csrf"}
     values["languages"] = ", ".join(str(v) for v in form.getall("languages", []))
-    holidays = str(form.get("closed_on_public_holidays", "")).lower()
-    values["closed_on_public_holidays"] = "yes" if holidays in TRUE_WORDS else "no"
-    days = [
-        f"{day} {values[f'hours_{day}']}"
-        for day in WEEKDAYS
-        if values.get(f"hours_{day}", "").strip()
-    ]
-    if days or any(f"hours_{day}" in values for day in WEEKDAYS):
-        values["hours"] = "; ".join(days)
+    values["closed_on_public_holidays"] = "yes" if form.get("closed_on_public_holidays") else "no"
     return values
 
 

@@ -28,7 +28,7 @@ from bot.workspace.editor import (
     translation_overview,
     translation_status,
 )
-from bot.workspace.fields import FieldErrors, text_values
+from bot.workspace.forms import FieldErrors, TextForm
 
 
 def add_routes(router: web.UrlDispatcher) -> None:
@@ -107,8 +107,8 @@ async def _translation_form(
         "service": service,
         "language": language,
         "language_name": staff_loc.language_in_my_language(language),
-        "source": text_values(text_in(service, SOURCE_LANGUAGE)),
-        "values": values or text_values(text_in(service, language)),
+        "source": TextForm.of(text_in(service, SOURCE_LANGUAGE)).values(),
+        "values": values or TextForm.of(text_in(service, language)).values(),
         "status": translation_status(service, language).value,
         "errors": {name: staff_loc.gettext(message) for name, message in errors.items()},
         "text_direction": "rtl" if loc.rtl else "ltr",
