@@ -96,6 +96,7 @@ run: var/rasa-auth-token var/action-server-token
 	$(VENV)/bin/honcho start -f Procfile
 
 test: validate
+	$(VENV)/bin/lint-imports
 	PYTHONPATH=. $(RASA_VENV)/bin/python -m pytest --noconftest -q -p no:cacheprovider tests/rasa_components
 	$(RASA) test core --stories tests/stories --model models/assistant.tar.gz --out var/story-results --fail-on-prediction-errors --no-plot
 	$(PY) -m pytest -q
@@ -112,6 +113,7 @@ test-e2e:
 lint:
 	$(VENV)/bin/ruff check bot actions rasa_components tests
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 bench:
 	$(PY) -m tests.bench.run --output docs/benchmarks.md

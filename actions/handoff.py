@@ -23,7 +23,8 @@ def last_topic(tracker: Tracker) -> str | None:
             intent = (event.get("parse_data") or {}).get("intent", {}).get("name")
             if intent in INTENT_TOPICS:
                 return INTENT_TOPICS[intent]
-    return tracker.get_slot("pending_topic")
+    pending = tracker.get_slot("pending_topic")
+    return str(pending) if pending else None
 
 
 class ActionTalkToPerson(Action):

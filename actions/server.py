@@ -30,7 +30,7 @@ TOKEN_HEADER = "X-Action-Token"
 OPEN_PATHS = frozenset({"/health"})
 
 
-def build_app(actions_package: str) -> Sanic:
+def build_app(actions_package: str) -> Sanic:  # type: ignore[type-arg]
     """One Sanic app (called again in each Sanic worker, so it reads its own settings)."""
     settings = load_settings()
     restrict_new_files()

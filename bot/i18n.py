@@ -67,7 +67,7 @@ def negotiate_language(
 
 def language_name(language: str) -> str:
     """A language's name written in that language and script, e.g. "українська"."""
-    name = Locale.parse(language).languages.get(language, language)
+    name = str(Locale.parse(language).languages.get(language, language))
     return name[:1].upper() + name[1:]
 
 

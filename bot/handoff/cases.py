@@ -12,7 +12,6 @@ from sqlalchemy.orm import selectinload
 
 from bot.handoff.models import (
     OPEN_STATUSES,
-    CannedReply,
     CaseAction,
     CaseEvent,
     CaseMessage,
@@ -23,7 +22,7 @@ from bot.handoff.models import (
 )
 from bot.kb.db import Database
 from bot.kb.models import City
-from bot.staff.models import Role, StaffAccount
+from bot.staff.models import CannedReply, Role, StaffAccount
 
 CASE_LOADS = (
     selectinload(HandoffCase.city).selectinload(City.names),

@@ -161,17 +161,6 @@ class CaseNote(Base):
     author: Mapped[StaffAccount | None] = relationship()
 
 
-class CannedReply(Base):
-    """A ready answer mediators can send, per language; edited by staff."""
-
-    __tablename__ = "canned_reply"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    language: Mapped[str] = mapped_column(String(8), index=True)
-    title: Mapped[str] = mapped_column(String(128))
-    body: Mapped[str] = mapped_column(Text)
-
-
 class CaseAction(enum.StrEnum):
     """What happened to a case, for its history."""
 

@@ -12,7 +12,6 @@ from bot.kb.loader import SAMPLE_DATA_DIR, load_directory
 from bot.kb.nlu_export import city_training_data
 from bot.kb.queries import list_cities
 from bot.logs import restrict_new_files
-from bot.retention import purge
 from bot.settings import PROJECT_ROOT, load_settings
 
 DEFAULT_NLU_OUTPUT = PROJECT_ROOT / "nlu_data" / "generated" / "cities.yml"
@@ -30,8 +29,6 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("load-sample", help="load the bundled sample data (marked as sample)")
     export = commands.add_parser("export-nlu", help="write city names as Rasa training data")
     export.add_argument("--output", type=Path, default=DEFAULT_NLU_OUTPUT)
-    purge = commands.add_parser("purge", help="delete what is older than the retention period")
-    purge.add_argument("--days", type=int, help="instead of RETENTION_DAYS")
     revision = commands.add_parser("revision", help="autogenerate a new migration")
     revision.add_argument("-m", "--message", required=True)
     args = parser.parse_args(argv)
@@ -48,22 +45,6 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.run(_load(settings.database_url, SAMPLE_DATA_DIR, sample=True))
     elif args.command == "export-nlu":
         asyncio.run(_export_nlu(settings.database_url, args.output))
-    elif args.command == "purge":
-        days = args.days or settings.retention_days
-        asyncio.run(_purge(settings.database_url, days, settings.rasa_tracker_database_url))
-
-
-async def _purge(database_url: str, days: int, tracker_url: str | None) -> None:
-    database = Database(database_url)
-    try:
-        report = await purge(database, days, tracker_url)
-    finally:
-        await database.dispose()
-    print(
-        f"deleted {report.cases} closed cases, {report.unanswered} unanswered questions, "
-        f"{report.people} profiles, {report.conversations} Rasa conversations "
-        f"older than {days} days"
-    )
 
 
 async def _load(database_url: str, directory: Path, *, sample: bool) -> None:

@@ -19,11 +19,10 @@ from pathlib import Path
 from ruamel.yaml import YAML
 from sqlalchemy import delete, select
 
-from bot.handoff.models import CannedReply
 from bot.kb.db import Database
 from bot.logs import restrict_new_files
 from bot.settings import load_settings
-from bot.staff.models import Role, StaffAccount
+from bot.staff.models import CannedReply, Role, StaffAccount
 from bot.staff.passwords import hash_password
 
 CANNED_REPLIES_FILE = (

@@ -25,7 +25,7 @@ def delay_after(failures: int, free_attempts: int) -> float:
     """Seconds to wait after `failures` failures in a row."""
     if failures < free_attempts:
         return 0.0
-    return min(MAX_DELAY_SECONDS, FIRST_DELAY_SECONDS * 2 ** (failures - free_attempts))
+    return min(MAX_DELAY_SECONDS, FIRST_DELAY_SECONDS * 2.0 ** (failures - free_attempts))
 
 
 @dataclass(frozen=True)

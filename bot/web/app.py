@@ -37,8 +37,8 @@ from bot.i18n import Catalogs
 from bot.kb.db import Database
 from bot.kb.unanswered import UnansweredLog
 from bot.limits import Limits, MemoryLimits
+from bot.privacy.retention import purge
 from bot.pseudonym import Pseudonymizer, load_or_create_key
-from bot.retention import purge
 from bot.settings import Settings
 from bot.staff.sessions import StaffSessions
 from bot.staff.sign_in_limits import SignInLimiter

@@ -29,4 +29,4 @@ telegram_key = web.AppKey("telegram", TelegramRunner)
 inbox_key = web.AppKey("webchat_inbox", WebChatInbox)
 webchat_key = web.AppKey("webchat", WebChat)
 pseudonymizer_key = web.AppKey("pseudonymizer", Pseudonymizer)
-limits_key = web.AppKey("limits", Limits)  # type: ignore[type-abstract]
+limits_key = web.AppKey("limits", Limits)

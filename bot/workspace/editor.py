@@ -104,7 +104,8 @@ def service_query() -> Any:
 
 
 async def load_service(session: AsyncSession, service_id: int) -> Service | None:
-    return await session.scalar(service_query().where(Service.id == service_id))
+    service: Service | None = await session.scalar(service_query().where(Service.id == service_id))
+    return service
 
 
 class Editor:

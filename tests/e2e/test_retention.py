@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, select, text
 
 from bot.handoff.models import CaseMessage, CaseStatus, HandoffCase, Sender
 from bot.kb.models import BotUser, UnansweredMessage
-from bot.retention import purge
+from bot.privacy.retention import purge
 from tests.conftest import Stack
 
 _numbers = itertools.count(1)
