@@ -17,12 +17,11 @@ from typing import Any
 from bot.core import buttons, menus, replies
 from bot.core.contract import CITY_KINDS, HandoffOffer, read_answer
 from bot.core.messages import Inbound, InboundKind, Outbound
-from bot.core.rasa_client import RasaAnswer, RasaClient, RasaUnavailable
-from bot.core.render import Renderer
-from bot.core.users import Profile, UserStore
+from bot.core.ports import AnswerRenderer, Dialogue, Profiles, UnansweredRecorder
+from bot.core.rasa_client import RasaAnswer, RasaUnavailable
+from bot.core.users import Profile
 from bot.i18n import SUPPORTED_LANGUAGES, Catalogs, Localizer
 from bot.kb.models import Topic
-from bot.kb.unanswered import UnansweredLog
 from bot.logs import short
 
 logger = logging.getLogger(__name__)
@@ -65,11 +64,11 @@ class Assistant:
     def __init__(
         self,
         config: AssistantConfig,
-        users: UserStore,
-        rasa: RasaClient,
-        renderer: Renderer,
+        users: Profiles,
+        rasa: Dialogue,
+        renderer: AnswerRenderer,
         catalogs: Catalogs,
-        unanswered: UnansweredLog,
+        unanswered: UnansweredRecorder,
     ) -> None:
         self.config = config
         self._users = users
