@@ -116,7 +116,8 @@ lint:
 	$(VENV)/bin/lint-imports
 
 bench:
-	$(PY) -m tests.bench.run --output docs/benchmarks.md
+	@# one section alone: make bench ONLY=security (replaces it in docs/benchmarks.md)
+	$(PY) -m tests.bench.run --output docs/benchmarks.md $(if $(ONLY),--only $(ONLY))
 
 eval: rasa-venv
 	PYTHONPATH=. $(RASA_VENV)/bin/python -m tests.nlu_eval.evaluate --json var/nlu-eval.json

@@ -25,11 +25,7 @@ class Profile:
 
     def offered_a_mediator_since(self, moment: dt.datetime) -> bool:
         offered = self.handoff_offered_at
-        if offered is None:
-            return False
-        if offered.tzinfo is None:
-            offered = offered.replace(tzinfo=dt.UTC)
-        return offered >= moment
+        return offered is not None and offered >= moment
 
 
 class UserStore:

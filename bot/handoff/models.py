@@ -8,7 +8,6 @@ import enum
 from sqlalchemy import (
     BigInteger,
     Boolean,
-    DateTime,
     Float,
     ForeignKey,
     Integer,
@@ -19,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bot.kb.models import Base, City
+from bot.kb.models import Base, City, TZDateTime
 from bot.staff.models import StaffAccount
 
 
@@ -67,15 +66,13 @@ class HandoffCase(Base):
         ForeignKey("staff_account.id", ondelete="SET NULL")
     )
     forum_thread_id: Mapped[int | None] = mapped_column(BigInteger)
-    created_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
-    queued_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    taken_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    escalated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(TZDateTime(), server_default=func.now())
+    queued_at: Mapped[dt.datetime | None] = mapped_column(TZDateTime())
+    taken_at: Mapped[dt.datetime | None] = mapped_column(TZDateTime())
+    closed_at: Mapped[dt.datetime | None] = mapped_column(TZDateTime())
+    escalated_at: Mapped[dt.datetime | None] = mapped_column(TZDateTime())
     # set once mediators have been told (topic created / console notified)
-    announced_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    announced_at: Mapped[dt.datetime | None] = mapped_column(TZDateTime())
     # the person was told a mediator took the case / the case was closed
     person_told_taken: Mapped[bool] = mapped_column(Boolean, default=False)
     person_told_closed: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -130,10 +127,8 @@ class CaseMessage(Base):
     author_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff_account.id", ondelete="SET NULL")
     )
-    created_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
-    delivered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(TZDateTime(), server_default=func.now())
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(TZDateTime(), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
 
     case: Mapped[HandoffCase] = relationship(back_populates="messages")
@@ -153,9 +148,7 @@ class CaseNote(Base):
         ForeignKey("staff_account.id", ondelete="SET NULL")
     )
     text: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
+    created_at: Mapped[dt.datetime] = mapped_column(TZDateTime(), server_default=func.now())
 
     case: Mapped[HandoffCase] = relationship(back_populates="notes")
     author: Mapped[StaffAccount | None] = relationship()
@@ -183,7 +176,7 @@ class CaseEvent(Base):
     case_id: Mapped[int] = mapped_column(
         ForeignKey("handoff_case.id", ondelete="CASCADE"), index=True
     )
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    at: Mapped[dt.datetime] = mapped_column(TZDateTime(), server_default=func.now())
     actor_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff_account.id", ondelete="SET NULL")
     )

@@ -256,8 +256,6 @@ class Relay:
         now = utcnow()
         for case in await self._cases.to_escalate(now - self.config.escalate_after):
             queued = case.queued_at or now
-            if queued.tzinfo is None:
-                queued = queued.replace(tzinfo=dt.UTC)
             minutes = max(1, int((now - queued).total_seconds() // 60))
             notice = texts.escalation_notice(self.staff, case, minutes)
             if self.board is not None:

@@ -23,7 +23,9 @@ from sqlalchemy import (
     func,
     true,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -34,6 +36,34 @@ NAMING_CONVENTION = {
 }
 
 SOURCE_LANGUAGE = "it"
+
+
+class TZDateTime(TypeDecorator[dt.datetime]):
+    """A moment, always aware and in UTC in Python, whatever the database keeps.
+
+    PostgreSQL stores `timestamptz`; SQLite has no time zones and gives back what it was
+    given, naive for its own `CURRENT_TIMESTAMP` defaults (which are UTC). Every moment the
+    app reads is aware, so comparing and subtracting never mixes the two kinds.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("a naive datetime cannot be stored: give it a time zone")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
 
 
 class Topic(enum.StrEnum):
@@ -113,7 +143,7 @@ class Service(Base):
         Boolean, default=True, server_default=true()
     )
     updated_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+        TZDateTime(), server_default=func.now(), onupdate=func.now()
     )
 
     city: Mapped[City] = relationship(back_populates="services")
@@ -189,7 +219,7 @@ class ServiceText(Base):
     # fingerprint of the Italian source this translation was made from ("" = unknown)
     source_digest: Mapped[str] = mapped_column(String(64), default="", server_default="")
     updated_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+        TZDateTime(), server_default=func.now(), onupdate=func.now()
     )
 
     service: Mapped[Service] = relationship(back_populates="texts")
@@ -210,7 +240,7 @@ class UnansweredMessage(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     received_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), index=True
+        TZDateTime(), server_default=func.now(), index=True
     )
     language: Mapped[str] = mapped_column(String(8), index=True)
     text: Mapped[str] = mapped_column(Text)
@@ -231,12 +261,10 @@ class BotUser(Base):
     # consecutive messages the bot did not understand: at two, a person is offered
     misunderstood_in_a_row: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # when the bot last offered a mediator: "yes, connect me" is accepted only after an offer
-    handoff_offered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
+    handoff_offered_at: Mapped[dt.datetime | None] = mapped_column(TZDateTime())
+    created_at: Mapped[dt.datetime] = mapped_column(TZDateTime(), server_default=func.now())
     updated_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+        TZDateTime(), server_default=func.now(), onupdate=func.now()
     )
 
     city: Mapped[City | None] = relationship()

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text, func
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.kb.models import Base
+from bot.kb.models import Base, TZDateTime
 
 
 class Role(enum.StrEnum):
@@ -37,9 +37,7 @@ class StaffAccount(Base):
     duty_hours: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
     # the mediator's own Telegram account, to recognise them in the mediators' group
     telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
-    created_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
+    created_at: Mapped[dt.datetime] = mapped_column(TZDateTime(), server_default=func.now())
 
     def speaks(self, language: str) -> bool:
         return language in self.languages
@@ -58,10 +56,8 @@ class StaffSession(Base):
     account_id: Mapped[int] = mapped_column(
         ForeignKey("staff_account.id", ondelete="CASCADE"), index=True
     )
-    created_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
-    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(TZDateTime(), server_default=func.now())
+    expires_at: Mapped[dt.datetime] = mapped_column(TZDateTime(), index=True)
 
 
 class CannedReply(Base):

@@ -18,7 +18,7 @@ from aiohttp import WSMsgType, web
 from pydantic import BaseModel, Field
 
 from bot.core.buttons import OUTCOMES
-from bot.core.cards import topic_label
+from bot.core.cards import ITALY, topic_label
 from bot.core.messages import clean_text
 from bot.handoff import texts
 from bot.handoff.cases import NewMessage
@@ -338,14 +338,12 @@ def _message_view(loc: Localizer, message: CaseMessage) -> dict[str, Any]:
         "author": message.author.display_name if message.author else "",
         "text": texts.message_placeholder(loc, message) if message.kind != "text" else message.text,
         "kind": message.kind,
-        "at": message.created_at.strftime("%H:%M") if message.created_at else "",
+        "at": message.created_at.astimezone(ITALY).strftime("%H:%M") if message.created_at else "",
         "delivered": message.delivered_at is not None,
     }
 
 
 def _minutes_since(moment: dt.datetime, now: dt.datetime) -> int:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
     return max(0, int((now - moment).total_seconds() // 60))
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, String, func
+from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.kb.models import Base
+from bot.kb.models import Base, TZDateTime
 
 
 class AuditEntry(Base):
@@ -17,9 +17,7 @@ class AuditEntry(Base):
     __tablename__ = "audit_entry"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), index=True
-    )
+    at: Mapped[dt.datetime] = mapped_column(TZDateTime(), server_default=func.now(), index=True)
     account_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff_account.id", ondelete="SET NULL")
     )
@@ -47,7 +45,5 @@ class StaffUpload(Base):
     kind: Mapped[str] = mapped_column(String(16))  # "po"
     language: Mapped[str] = mapped_column(String(8), default="")
     data: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
-    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(TZDateTime(), server_default=func.now())
+    expires_at: Mapped[dt.datetime] = mapped_column(TZDateTime(), index=True)

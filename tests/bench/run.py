@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import itertools
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -190,32 +191,86 @@ async def wait_until_polling(double: BotApiDouble, app: subprocess.Popen[bytes],
     raise TimeoutError("the app did not start")
 
 
-async def main(output: Path, duration: float) -> None:
+Section = Callable[[processes.RasaServer, str, Path], Awaitable[str]]
+
+
+def sections() -> dict[str, Section]:
+    """The report's sections after the latency one, by name (`--only NAME` runs one alone)."""
+
+    async def handoff_section(rasa: processes.RasaServer, _: str, workdir: Path) -> str:
+        return await handoff.run(rasa, workdir)
+
+    return {
+        "handoff": handoff_section,
+        "workspace": workspace.run,
+        "security": security.run,
+    }
+
+
+LATENCY = "latency"
+
+
+async def main(output: Path, duration: float, only: list[str]) -> None:
+    """Run every section (or only those named) and write them into the report: a section run
+    alone replaces its own part of the existing report, between its markers."""
+    chosen = only or [LATENCY, *sections()]
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
     database_url = f"sqlite+aiosqlite:///{workdir / 'assistant.db'}"
     processes.prepare_database(database_url)
-    double = BotApiDouble()
-    await double.start()
+    written: dict[str, str] = {}
     with ExitStack() as stack:
         rasa = stack.enter_context(processes.rasa_server(workdir))
         stack.enter_context(
             processes.action_server(rasa.action_port, database_url, workdir / "actions.log")
         )
-        app_log = workdir / "app.log"
-        app = start_app(
-            {
-                "TELEGRAM_BOT_TOKEN": TOKEN,
-                "TELEGRAM_API_BASE_URL": double.base_url,
-                "DATABASE_URL": database_url,
-                "RASA_URL": rasa.url,
-                "RASA_AUTH_TOKEN": rasa.token,
-                "LOG_LEVEL": "WARNING",
-                "WEB_PORT": str(processes.free_port()),
-                "PSEUDONYM_KEY": "bench-pseudonym-key-0123",
-            },
-            app_log,
+        if LATENCY in chosen:
+            written[LATENCY] = await latency_section(rasa, database_url, workdir, duration)
+        for name, section in sections().items():
+            if name in chosen:
+                written[name] = await section(rasa, database_url, workdir)
+    report = splice(output.read_text(encoding="utf-8") if output.exists() else "", written)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(report, encoding="utf-8")
+    print(report)
+
+
+def splice(report: str, written: dict[str, str]) -> str:
+    """The report with each written section in place of its earlier version (or appended)."""
+    for name, text in written.items():
+        block = f"<!-- bench:{name} -->\n{text.strip()}\n<!-- /bench:{name} -->"
+        pattern = re.compile(
+            rf"<!-- bench:{re.escape(name)} -->.*?<!-- /bench:{re.escape(name)} -->", re.S
         )
-        stack.callback(app.terminate)
+        found = pattern.search(report)
+        if found:
+            report = report[: found.start()] + block + report[found.end() :]
+        elif name == LATENCY:
+            report = block + "\n\n" + report.strip()
+        else:
+            report = report.rstrip() + "\n\n" + block
+    return report.strip() + "\n"
+
+
+async def latency_section(
+    rasa: processes.RasaServer, database_url: str, workdir: Path, duration: float
+) -> str:
+    double = BotApiDouble()
+    await double.start()
+    app_log = workdir / "app.log"
+    app = start_app(
+        {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": double.base_url,
+            "DATABASE_URL": database_url,
+            "RASA_URL": rasa.url,
+            "RASA_AUTH_TOKEN": rasa.token,
+            "LOG_LEVEL": "WARNING",
+            "WEB_PORT": str(processes.free_port()),
+            "PSEUDONYM_KEY": "bench-pseudonym-key-0123",
+        },
+        app_log,
+    )
+    try:
         await wait_until_polling(double, app, app_log)
         sampler = MemorySampler(_service_processes(rasa, app))
         sampler.start()
@@ -233,23 +288,12 @@ async def main(output: Path, duration: float) -> None:
             lambda r: rasa_series(rasa.url, rasa.token, senders, r, duration)
         )
         sampler.stop()
-        handoff_section = await handoff.run(rasa, workdir)
-        workspace_section = await workspace.run(rasa, database_url, workdir)
-        security_section = await security.run(rasa, database_url, workdir)
-    await double.stop()
-    report = render_report(
+    finally:
+        app.terminate()
+        await double.stop()
+    return render_report(
         bot_fixed, rasa_fixed, bot_best, bot_tried, rasa_best, rasa_tried, sampler.peaks, duration
     )
-    report = (
-        "\n\n".join(
-            section.rstrip()
-            for section in (report, handoff_section, workspace_section, security_section)
-        )
-        + "\n"
-    )
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(report, encoding="utf-8")
-    print(report)
 
 
 def _service_processes(
@@ -355,5 +399,12 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--duration", type=float, default=20.0)
+    parser.add_argument(
+        "--only",
+        nargs="*",
+        default=[],
+        choices=[LATENCY, *sections()],
+        help="run only these sections and replace them in the existing report",
+    )
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.output, arguments.duration))
+    asyncio.run(main(arguments.output, arguments.duration, arguments.only))
