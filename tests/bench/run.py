@@ -224,14 +224,33 @@ async def main(output: Path, duration: float, only: list[str]) -> None:
             processes.action_server(rasa.action_port, database_url, workdir / "actions.log")
         )
         if LATENCY in chosen:
-            written[LATENCY] = await latency_section(rasa, database_url, workdir, duration)
+            load = conditions()
+            written[LATENCY] = stamped(
+                await latency_section(rasa, database_url, workdir, duration), load
+            )
         for name, section in sections().items():
             if name in chosen:
-                written[name] = await section(rasa, database_url, workdir)
+                load = conditions()
+                written[name] = stamped(await section(rasa, database_url, workdir), load)
     report = splice(output.read_text(encoding="utf-8") if output.exists() else "", written)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(report, encoding="utf-8")
     print(report)
+
+
+def conditions() -> str:
+    """When and on what a section was measured: other work on the machine skews latency."""
+    one_minute = os.getloadavg()[0]
+    return (
+        f"_Measured {time.strftime('%Y-%m-%d %H:%M')} on {os.cpu_count()} cores; load average "
+        f"when the section started: {one_minute:.1f}._"
+    )
+
+
+def stamped(section: str, load: str) -> str:
+    """The section with its conditions under its heading."""
+    heading, _, rest = section.strip().partition("\n")
+    return f"{heading}\n\n{load}\n{rest}"
 
 
 def splice(report: str, written: dict[str, str]) -> str:
