@@ -35,8 +35,13 @@ from bot.handoff.relay import Relay, RelayConfig
 from bot.handoff.safeguarding import SafeguardingLexicon
 from bot.i18n import Catalogs
 from bot.kb.db import Database
+from bot.kb.sealed import load_sealer
 from bot.kb.unanswered import UnansweredLog
 from bot.limits import Limits, MemoryLimits
+from bot.privacy.access import DataAccess
+from bot.privacy.erasure import Eraser
+from bot.privacy.log import PrivacyLog
+from bot.privacy.person import PrivacyConfig, PrivacyDesk
 from bot.privacy.retention import purge
 from bot.pseudonym import Pseudonymizer, load_or_create_key
 from bot.settings import Settings
@@ -55,6 +60,7 @@ from bot.web.keys import (
     events_key,
     inbox_key,
     limits_key,
+    privacy_key,
     pseudonymizer_key,
     rasa_key,
     relay_key,
@@ -64,6 +70,7 @@ from bot.web.keys import (
 )
 from bot.web.pages import limiter_key
 from bot.workspace.uploads import purge_expired_uploads
+from rasa_components.sealing import TextSealer
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +88,7 @@ def create_app(settings: Settings, *, limits: Limits | None = None) -> web.Appli
     app[settings_key] = settings
     app[pseudonymizer_key] = Pseudonymizer(pseudonym_key(settings))
     app[limits_key] = limits = limits or MemoryLimits()
-    app[database_key] = database = Database(settings.database_url)
+    app[database_key] = database = Database(settings.database_url, text_sealer(settings))
     sessions = StaffSessions(database, dt.timedelta(hours=settings.staff_session_hours))
     app.middlewares.extend(
         [
@@ -120,6 +127,10 @@ def session_secret(settings: Settings) -> bytes:
     return pseudonym_key(settings)
 
 
+def text_sealer(settings: Settings) -> TextSealer | None:
+    return load_sealer(settings.encrypt_texts, settings.text_key_file)
+
+
 def pseudonym_key(settings: Settings) -> bytes:
     configured = settings.pseudonym_key.get_secret_value() if settings.pseudonym_key else None
     return load_or_create_key(configured, settings.pseudonym_key_file)
@@ -138,7 +149,7 @@ async def _core_lifetime(app: web.Application) -> AsyncIterator[None]:
     catalogs = Catalogs()
     users = UserStore(database)
     cases = CaseStore(database)
-    addresses = AddressBox(pseudonym_key(settings))
+    addresses = AddressBox(pseudonym_key(settings), database.sealer)
     events = CaseEvents()
     relay = Relay(
         RelayConfig(
@@ -165,14 +176,16 @@ async def _core_lifetime(app: web.Application) -> AsyncIterator[None]:
         events,
         relay.poke,
     )
+    renderer = Renderer(database)
     assistant = Assistant(
         AssistantConfig(settings.default_language, settings.max_text_chars),
         users,
         rasa,
-        Renderer(database),
+        renderer,
         catalogs,
         UnansweredLog(database),
     )
+    privacy = build_privacy_desk(settings, database, rasa, relay, renderer)
     conversation = Conversation(
         ConversationConfig(settings.default_language, settings.person_messages_per_minute),
         users,
@@ -181,12 +194,14 @@ async def _core_lifetime(app: web.Application) -> AsyncIterator[None]:
         desk,
         SafeguardingLexicon.load(),
         limits,
+        privacy,
     )
     app[rasa_key] = rasa
     app[catalogs_key] = catalogs
     app[events_key] = events
     app[relay_key] = relay
     app[desk_key] = desk
+    app[privacy_key] = privacy
     app[conversation_key] = conversation
     inbox = WebChatInbox(catalogs.localizer(settings.staff_language))
     relay.people[WEB_CHANNEL] = inbox
@@ -200,6 +215,31 @@ async def _core_lifetime(app: web.Application) -> AsyncIterator[None]:
     yield
     await rasa.close()
     await database.dispose()
+
+
+def build_privacy_desk(
+    settings: Settings,
+    database: Database,
+    rasa: RasaClient | None,
+    relay: Relay | None,
+    renderer: Renderer | None,
+) -> PrivacyDesk:
+    """The person's notice, access and erasure (also used by `python -m bot.privacy`)."""
+    config = PrivacyConfig(
+        controller=settings.privacy_controller_name,
+        contact=settings.privacy_controller_contact,
+        dpo=settings.privacy_dpo_contact,
+        retention_days=settings.retention_days,
+        public_url=settings.public_url or f"http://{settings.web_host}:{settings.web_port}",
+    )
+    return PrivacyDesk(
+        config,
+        Eraser(database, settings.rasa_tracker_database_url),
+        DataAccess(database, rasa.conversation if rasa else None),
+        PrivacyLog(database),
+        relay,
+        renderer,
+    )
 
 
 async def _retention_lifetime(app: web.Application) -> AsyncIterator[None]:
