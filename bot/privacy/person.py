@@ -9,6 +9,7 @@ The same erasure and export serve staff answering a request made by e-mail
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,6 @@ from bot.core.messages import Document, Outbound
 from bot.core.rasa_client import RasaUnavailable
 from bot.core.render import Renderer
 from bot.core.users import Profile
-from bot.handoff.relay import Relay
 from bot.i18n import Localizer
 from bot.logs import short
 from bot.privacy import texts
@@ -31,6 +31,9 @@ logger = logging.getLogger(__name__)
 
 COMMANDS = frozenset({"privacy", "mydata", "forget"})
 BUTTONS = (buttons.ConfirmForget, buttons.CancelForget)
+# tells the mediators' surfaces that a case was withdrawn (`Relay.withdraw`):
+# (case number, its forum topic, whether it was open) -> the topic is gone
+Withdraw = Callable[[int, int | None, bool], Awaitable[bool]]
 
 
 @dataclass(frozen=True)
@@ -49,14 +52,14 @@ class PrivacyDesk:
         eraser: Eraser,
         access: DataAccess,
         log: PrivacyLog,
-        relay: Relay | None,
+        withdraw: Withdraw | None,
         renderer: Renderer | None,
     ) -> None:
         self.config = config
         self._eraser = eraser
         self._access = access
-        self._log = log
-        self._relay = relay
+        self.log = log
+        self._withdraw = withdraw
         self._renderer = renderer
 
     def facts(self, loc: Localizer) -> texts.NoticeFacts:
@@ -106,11 +109,11 @@ class PrivacyDesk:
         """Erase one person everywhere; tell the mediators; log the cases that went."""
         report = await self._eraser.erase(pseudonym)
         for case in report.cases:
-            if self._relay is not None:
-                await self._relay.withdraw(case.id, case.forum_thread_id, case.was_open)
+            if self._withdraw is not None:
+                await self._withdraw(case.id, case.forum_thread_id, case.was_open)
         action = PrivacyAction.WITHDRAWN if actor_id is None else PrivacyAction.DATA_ERASED
         if report.cases or actor_id is not None:
-            await self._log.record(action, actor_id, [c.id for c in report.cases], report.summary())
+            await self.log.record(action, actor_id, [c.id for c in report.cases], report.summary())
         logger.info("erasure of %s: %s", short(pseudonym), report.summary())
         return report
 
@@ -119,7 +122,7 @@ class PrivacyDesk:
     ) -> tuple[Document, Document]:
         data = await self._access.collect(pseudonym)
         if actor_id is not None:
-            await self._log.record(
+            await self.log.record(
                 PrivacyAction.DATA_EXPORTED,
                 actor_id,
                 [case.number for case in data.cases],

@@ -41,7 +41,7 @@ from bot.limits import Limits, MemoryLimits
 from bot.privacy.access import DataAccess
 from bot.privacy.erasure import Eraser
 from bot.privacy.log import PrivacyLog
-from bot.privacy.person import PrivacyConfig, PrivacyDesk
+from bot.privacy.person import PrivacyConfig, PrivacyDesk, Withdraw
 from bot.privacy.retention import purge
 from bot.pseudonym import Pseudonymizer, load_or_create_key
 from bot.settings import Settings
@@ -68,6 +68,7 @@ from bot.web.keys import (
     telegram_key,
     webchat_key,
 )
+from bot.web.notice import add_notice_routes
 from bot.web.pages import limiter_key
 from bot.workspace.uploads import purge_expired_uploads
 from rasa_components.sealing import TextSealer
@@ -118,6 +119,7 @@ def create_app(settings: Settings, *, limits: Limits | None = None) -> web.Appli
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True)
     add_console_routes(app)
     add_admin_routes(app)
+    add_notice_routes(app)
     return app
 
 
@@ -185,7 +187,7 @@ async def _core_lifetime(app: web.Application) -> AsyncIterator[None]:
         catalogs,
         UnansweredLog(database),
     )
-    privacy = build_privacy_desk(settings, database, rasa, relay, renderer)
+    privacy = build_privacy_desk(settings, database, rasa, relay.withdraw, renderer)
     conversation = Conversation(
         ConversationConfig(settings.default_language, settings.person_messages_per_minute),
         users,
@@ -221,7 +223,7 @@ def build_privacy_desk(
     settings: Settings,
     database: Database,
     rasa: RasaClient | None,
-    relay: Relay | None,
+    withdraw: Withdraw | None,
     renderer: Renderer | None,
 ) -> PrivacyDesk:
     """The person's notice, access and erasure (also used by `python -m bot.privacy`)."""
@@ -237,7 +239,7 @@ def build_privacy_desk(
         Eraser(database, settings.rasa_tracker_database_url),
         DataAccess(database, rasa.conversation if rasa else None),
         PrivacyLog(database),
-        relay,
+        withdraw,
         renderer,
     )
 
