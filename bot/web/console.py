@@ -142,7 +142,8 @@ async def queue_page(request: web.Request) -> web.Response:
 async def case_page(request: web.Request) -> web.Response:
     account = await mediator(request)
     case_id = int(request.match_info["case_id"])
-    if await request.app[privacy_key].log.was_withdrawn(case_id):
+    gone = await request.app[desk_key].cases.get(case_id) is None
+    if gone and await request.app[privacy_key].log.was_withdrawn(case_id):
         return await render(request, "console/withdrawn.html", account, {"number": case_id})
     case = await _visible_case(request, account)
     await request.app[privacy_key].log.record(PrivacyAction.CASE_VIEWED, account.id, [case.id])

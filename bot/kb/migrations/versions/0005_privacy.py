@@ -20,6 +20,14 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    # SQLite: case numbers are never given again after a case is erased (AUTOINCREMENT),
+    # so that "request 12 was withdrawn" can never be mistaken for a later request 12
+    if op.get_bind().dialect.name == 'sqlite':
+        with op.batch_alter_table(
+            'handoff_case', recreate='always', table_kwargs={'sqlite_autoincrement': True}
+        ):
+            pass
+
     op.create_table('privacy_log',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
