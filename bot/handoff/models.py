@@ -48,7 +48,7 @@ class Sender(enum.StrEnum):
 class HandoffCase(Base):
     __tablename__ = "handoff_case"
     # SQLite: a case number is never given again, even after the case was erased
-    __table_args__ = {"sqlite_autoincrement": True}
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)  # the case number
     user_pseudonym: Mapped[str] = mapped_column(
