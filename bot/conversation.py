@@ -80,6 +80,8 @@ class Conversation:
 
     async def handle(self, inbound: Inbound) -> list[Outbound]:
         language = self.hinted_language(inbound.language_hint)
+        if inbound.earlier_users:  # after a rotation of the pseudonym key
+            await self._privacy.adopt(inbound.user, inbound.earlier_users)
         profile = await self._users.get_or_create(inbound.user, inbound.channel, language)
         loc = self._catalogs.localizer(profile.language)
         if await self._flooding(profile):

@@ -49,9 +49,9 @@ class Settings(BaseSettings):
 
     pseudonym_key: SecretStr | None = None
     pseudonym_key_file: Path = PROJECT_ROOT / "var" / "pseudonym.key"
-    # pseudonym key rotation: the keys used before (newest first, JSON list), kept until
-    # every person who wrote under them has written again or been deleted by retention
-    previous_pseudonym_keys: list[SecretStr] = []
+    # pseudonym key rotation (`python -m bot.privacy rotate-pseudonym-key`): the keys used
+    # before, newest first, kept until RETENTION_DAYS after the rotation
+    previous_pseudonym_keys_file: Path = PROJECT_ROOT / "var" / "pseudonym.key.previous"
 
     # texts at rest (case messages, notes, summaries, unanswered questions, delivery
     # addresses, Rasa's events): Fernet keys, one per line, the first seals (`make setup`

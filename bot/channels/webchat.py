@@ -124,6 +124,7 @@ class WebChat:
         kind, fields = read_body(await request.read())
         inbound = Inbound(
             user=self._pseudonymize(CHANNEL, session_id),
+            earlier_users=self._pseudonymize.earlier(CHANNEL, session_id),
             channel=CHANNEL,
             kind=kind,
             language_hint=hint,

@@ -76,6 +76,8 @@ class Inbound:
     address: str = ""
     # web chat: a keyed hash of the client's network address, to cap what one address does
     network: str | None = None
+    # the same person's pseudonyms under keys retired by a rotation (usually none)
+    earlier_users: tuple[str, ...] = ()
 
     @property
     def latitude(self) -> float | None:

@@ -9,6 +9,10 @@ python -m bot.privacy export --staff USERNAME (--pseudonym P | --telegram-id)
     write a person's data (my-data.txt, my-data.json), as /mydata does
 python -m bot.privacy rotate-text-key
     seal every text at rest with a new key, then drop the old one (app and Rasa stopped)
+python -m bot.privacy rotate-pseudonym-key
+    a new pseudonym key (app stopped): people with a case are renamed at once, the others
+    when they write again; the old key is kept in var/pseudonym.key.previous (delete that
+    file RETENTION_DAYS after the rotation)
 
 `--telegram-id` takes no value: the id is read from standard input (or asked for), never
 from the command line, where `ps`, the shell's history and audit logs would keep it. The
@@ -36,7 +40,7 @@ from bot.privacy.access import DataAccess
 from bot.privacy.erasure import Eraser
 from bot.privacy.log import PrivacyLog
 from bot.privacy.person import PrivacyConfig, PrivacyDesk, Withdraw
-from bot.privacy.rekey import rotate_text_key
+from bot.privacy.rekey import rotate_pseudonym_key, rotate_text_key
 from bot.privacy.retention import purge
 from bot.pseudonym import Pseudonymizer, load_or_create_key
 from bot.settings import Settings, load_settings
@@ -71,6 +75,7 @@ def main(argv: list[str] | None = None) -> None:
             command.add_argument("--language", default="it", choices=SUPPORTED_LANGUAGES)
             command.add_argument("--output", type=Path, default=Path("."))
     commands.add_parser("rotate-text-key", help="re-seal every text with a new key")
+    commands.add_parser("rotate-pseudonym-key", help="a new pseudonym key, history kept")
     args = parser.parse_args(argv)
     restrict_new_files()
     settings = load_settings()
@@ -79,6 +84,10 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.run(_purge(settings.database_url, days, settings.rasa_tracker_database_url))
     elif args.command == "rotate-text-key":
         asyncio.run(_rotate(settings))
+    elif args.command == "rotate-pseudonym-key":
+        if settings.pseudonym_key is not None and settings.pseudonym_key.get_secret_value():
+            sys.exit("PSEUDONYM_KEY is set in the environment: rotate the key file instead")
+        asyncio.run(_rotate_pseudonyms(settings))
     else:
         pseudonym = args.pseudonym or _pseudonym_from_stdin(settings)
         sys.exit(asyncio.run(_on_behalf(settings, args, pseudonym)))
@@ -183,6 +192,21 @@ async def _rotate(settings: Settings) -> None:
     print(
         f"re-sealed {report.values} texts, {report.addresses} delivery addresses and "
         f"{report.tracker_events} Rasa events with a new key"
+    )
+
+
+async def _rotate_pseudonyms(settings: Settings) -> None:
+    _pseudonym_key(settings)  # the key file exists
+    report = await rotate_pseudonym_key(
+        settings.database_url,
+        settings.pseudonym_key_file,
+        settings.previous_pseudonym_keys_file,
+        load_sealer(settings.encrypt_texts, settings.text_key_file),
+        settings.rasa_tracker_database_url,
+    )
+    print(
+        f"new pseudonym key; {report.renamed} people with a case renamed, "
+        f"{report.addresses} delivery addresses sealed again"
     )
 
 

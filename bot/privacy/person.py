@@ -26,6 +26,7 @@ from bot.privacy.access import DataAccess, as_json, as_text, plain
 from bot.privacy.erasure import Eraser, ErasureReport
 from bot.privacy.log import PrivacyLog
 from bot.privacy.models import PrivacyAction
+from bot.privacy.rekey import Renamer
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ class PrivacyDesk:
         log: PrivacyLog,
         withdraw: Withdraw | None,
         renderer: Renderer | None,
+        renamer: Renamer | None = None,
     ) -> None:
         self.config = config
         self._eraser = eraser
@@ -61,6 +63,12 @@ class PrivacyDesk:
         self.log = log
         self._withdraw = withdraw
         self._renderer = renderer
+        self._renamer = renamer
+
+    async def adopt(self, pseudonym: str, earlier: tuple[str, ...]) -> None:
+        """After a rotation of the pseudonym key: the person's history follows them."""
+        if self._renamer is not None:
+            await self._renamer.adopt(pseudonym, earlier)
 
     def facts(self, loc: Localizer) -> texts.NoticeFacts:
         config = self.config

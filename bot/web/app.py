@@ -42,8 +42,9 @@ from bot.privacy.access import DataAccess
 from bot.privacy.erasure import Eraser
 from bot.privacy.log import PrivacyLog
 from bot.privacy.person import PrivacyConfig, PrivacyDesk, Withdraw
+from bot.privacy.rekey import Renamer
 from bot.privacy.retention import purge
-from bot.pseudonym import Pseudonymizer, load_or_create_key
+from bot.pseudonym import Pseudonymizer, load_or_create_key, read_previous_keys
 from bot.settings import Settings
 from bot.staff.sessions import StaffSessions
 from bot.staff.sign_in_limits import SignInLimiter
@@ -87,7 +88,9 @@ def create_app(settings: Settings, *, limits: Limits | None = None) -> web.Appli
     """The app; `limits` shared between workers in production (else kept in this process)."""
     app = web.Application(client_max_size=MAX_UPLOAD_BYTES)
     app[settings_key] = settings
-    app[pseudonymizer_key] = Pseudonymizer(pseudonym_key(settings))
+    app[pseudonymizer_key] = Pseudonymizer(
+        pseudonym_key(settings), read_previous_keys(settings.previous_pseudonym_keys_file)
+    )
     app[limits_key] = limits = limits or MemoryLimits()
     app[database_key] = database = Database(settings.database_url, text_sealer(settings))
     sessions = StaffSessions(database, dt.timedelta(hours=settings.staff_session_hours))
@@ -241,6 +244,7 @@ def build_privacy_desk(
         PrivacyLog(database),
         withdraw,
         renderer,
+        Renamer(database, settings.rasa_tracker_database_url),
     )
 
 

@@ -16,13 +16,14 @@ from bot.core import buttons
 from bot.core.markup import escape
 from bot.core.messages import Outbound
 from bot.handoff.addresses import KEY_PURPOSE, AddressBox
-from bot.handoff.models import CaseMessage, CaseNote, HandoffCase
+from bot.handoff.models import CaseMessage, CaseNote, CaseStatus, HandoffCase
 from bot.kb.db import Database
 from bot.kb.models import Base, BotUser, UnansweredMessage
 from bot.privacy import models as privacy_models  # noqa: F401  (registers the table)
 from bot.privacy.erasure import Eraser
-from bot.privacy.rekey import rotate_text_key
+from bot.privacy.rekey import Renamer, rotate_pseudonym_key, rotate_text_key
 from bot.privacy.texts import with_notice
+from bot.pseudonym import Pseudonymizer, read_previous_keys
 from rasa_components.sealing import (
     SealingError,
     TextSealer,
@@ -186,3 +187,63 @@ def test_the_notice_goes_above_the_first_answer_in_the_same_message() -> None:
     shown = with_notice(answer, escape("the notice"))
     assert len(shown) == 2
     assert str(shown[0].text).startswith("the notice") and "the answer" in str(shown[0].text)
+
+
+async def test_rotating_the_pseudonym_key_keeps_each_history_whole(tmp_path: Path) -> None:
+    key_file, previous_file = tmp_path / "pseudonym.key", tmp_path / "pseudonym.key.previous"
+    key_file.write_bytes(PSEUDONYM_KEY)
+    sealer = load_or_create(tmp_path / "text.key")
+    database, path = make_database(tmp_path, sealer)
+    old = Pseudonymizer(PSEUDONYM_KEY)
+    with_case, without_case = old("telegram", 555), old("web", "session-b")
+    case_id = await add_person(database, with_case, ["s", "m", "n", "q"])
+    async with database.session() as session:
+        case = await session.get(HandoffCase, case_id)
+        assert case is not None
+        case.status = CaseStatus.ACTIVE  # a mediator is talking with them
+        case.delivery_address = AddressBox(PSEUDONYM_KEY, sealer).seal("555")
+        session.add(BotUser(pseudonym=without_case, channel="web", language="uk"))
+        session.add(UnansweredMessage(language="uk", text="q2", user_pseudonym=without_case))
+        await session.commit()
+    await database.dispose()
+    tracker = tmp_path / "tracker.db"
+    engine = create_engine(f"sqlite:///{tracker}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT)"))
+        for sender in (with_case, with_case, without_case):
+            connection.execute(text("INSERT INTO events (sender_id) VALUES (:s)"), {"s": sender})
+    engine.dispose()
+    url = f"sqlite+aiosqlite:///{path}"
+
+    report = await rotate_pseudonym_key(
+        url, key_file, previous_file, sealer, f"sqlite:///{tracker}"
+    )
+
+    new_key = key_file.read_bytes().strip()
+    assert new_key != PSEUDONYM_KEY and read_previous_keys(previous_file) == [PSEUDONYM_KEY]
+    assert report.renamed == 1 and report.addresses == 1
+    rotated = Pseudonymizer(new_key, read_previous_keys(previous_file))
+    assert rotated.earlier("web", "session-b") == (without_case,)
+    database = Database(url, sealer)
+    async with database.session() as session:
+        case = await session.get(HandoffCase, case_id)
+        assert case is not None and case.user_pseudonym == rotated("telegram", 555)
+        assert case.status == CaseStatus.ACTIVE  # the open case is still theirs
+        assert AddressBox(new_key, sealer).open(case.delivery_address) == "555"
+    # the person without a case is found again when they write
+    renamer = Renamer(database, f"sqlite:///{tracker}")
+    assert await renamer.adopt(rotated("web", "session-b"), rotated.earlier("web", "session-b"))
+    assert not await renamer.adopt(rotated("web", "session-b"), (without_case,))  # done once
+    async with database.session() as session:
+        assert await session.get(BotUser, without_case) is None
+        person = await session.get(BotUser, rotated("web", "session-b"))
+        assert person is not None and person.language == "uk"
+    await database.dispose()
+    senders = raw_values(tracker, "SELECT sender_id FROM events")
+    assert sorted(senders) == sorted([rotated("telegram", 555)] * 2 + [rotated("web", "session-b")])
+    assert (
+        raw_values(path, "SELECT user_pseudonym FROM unanswered_message").count(
+            rotated("web", "session-b")
+        )
+        == 1
+    )
