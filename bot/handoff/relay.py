@@ -288,5 +288,14 @@ class Relay:
             return False
         return True
 
+    async def delete_topic(self, thread_id: int) -> None:
+        """A topic whose case retention deleted: its copies of the messages go too."""
+        if self.board is None:
+            return
+        try:
+            await self.board.delete_topic(thread_id, None)
+        except (TransientDeliveryError, PermanentDeliveryError):
+            logger.warning("retention: a topic of a deleted case could not be deleted")
+
     def _address(self, case: HandoffCase) -> str | None:
         return self._addresses.open(case.delivery_address) if case.delivery_address else None

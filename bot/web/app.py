@@ -256,7 +256,11 @@ async def _retention_lifetime(app: web.Application) -> AsyncIterator[None]:
         while True:
             try:
                 database = app[database_key]
-                await purge(database, settings.retention_days, settings.rasa_tracker_database_url)
+                report = await purge(
+                    database, settings.retention_days, settings.rasa_tracker_database_url
+                )
+                for thread_id in report.topics:  # the topics go with their cases
+                    await app[relay_key].delete_topic(thread_id)
                 await purge_expired_uploads(database)
             except Exception:
                 logger.exception("retention purge failed; trying again tomorrow")
