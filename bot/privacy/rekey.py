@@ -171,9 +171,7 @@ class Renamer:
             await session.flush()
             for model in (HandoffCase, UnansweredMessage):
                 await session.execute(
-                    update(model)
-                    .where(model.user_pseudonym == old)
-                    .values(user_pseudonym=new)
+                    update(model).where(model.user_pseudonym == old).values(user_pseudonym=new)
                 )
             await session.delete(person)
             await session.commit()

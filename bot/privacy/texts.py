@@ -85,34 +85,26 @@ def ask_forget(loc: Localizer, case_open: bool) -> list[Outbound]:
     return [Outbound(text=join(lines), buttons=[[confirm], [cancel]])]
 
 
+def _say(text: str, *, remove_keyboard: bool = False) -> list[Outbound]:
+    return [Outbound(text=join([text]), remove_keyboard=remove_keyboard)]
+
+
 def forget_cancelled(loc: Localizer) -> list[Outbound]:
-    return [Outbound(text=join([loc.gettext("Nothing was deleted.")]))]
+    return _say(loc.gettext("Nothing was deleted."))
 
 
 def forgotten(loc: Localizer) -> list[Outbound]:
-    return [
-        Outbound(
-            text=join(
-                [
-                    loc.gettext(
-                        "Everything this service kept about you has been deleted. If you "
-                        "write again, we start from zero."
-                    )
-                ]
-            ),
-            remove_keyboard=True,
-        )
-    ]
+    return _say(
+        loc.gettext(
+            "Everything this service kept about you has been deleted. If you write again, "
+            "we start from zero."
+        ),
+        remove_keyboard=True,
+    )
 
 
 def nothing_to_forget(loc: Localizer) -> list[Outbound]:
-    return [
-        Outbound(
-            text=join(
-                [loc.gettext("This service keeps nothing about you: there is nothing to delete.")]
-            )
-        )
-    ]
+    return _say(loc.gettext("This service keeps nothing about you: there is nothing to delete."))
 
 
 def your_data(loc: Localizer, text_file: Document, json_file: Document) -> list[Outbound]:
@@ -124,15 +116,9 @@ def your_data(loc: Localizer, text_file: Document, json_file: Document) -> list[
 
 
 def data_unavailable(loc: Localizer) -> list[Outbound]:
-    return [
-        Outbound(
-            text=join(
-                [
-                    loc.gettext(
-                        "Sorry, I cannot collect your data right now because of a technical "
-                        "problem. Please try again in a few minutes."
-                    )
-                ]
-            )
+    return _say(
+        loc.gettext(
+            "Sorry, I cannot collect your data right now because of a technical problem. "
+            "Please try again in a few minutes."
         )
-    ]
+    )

@@ -9,6 +9,8 @@ Each search is first shown to find them, before the erasure.
 
 from __future__ import annotations
 
+import base64
+import html
 import json
 import os
 import subprocess
@@ -17,15 +19,18 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import psycopg2
 from sqlalchemy import create_engine, func, inspect, select, text
 
 from bot.handoff.models import CaseNote, HandoffCase
+from bot.i18n import SUPPORTED_LANGUAGES
 from bot.kb.models import BotUser, UnansweredMessage
 from bot.privacy.models import PrivacyAction, PrivacyLogEntry
 from bot.staff.models import Role
 from rasa_components.sealing import TextSealer, is_sealed
 from tests.conftest import Chat, Stack, ends_with_follow_ups
+from tests.e2e.test_bad_input import NOT_UNDERSTOOD, OUT_OF_SCOPE
 from tests.e2e.test_handoff import open_case, pseudonym, request_handoff, topic_of
 from tests.support import processes
 from tests.support.expect import plain, translated
@@ -462,3 +467,49 @@ def test_a_postgresql_tracker_store_is_erased_too() -> None:
             cursor.execute("SELECT DISTINCT sender_id FROM events")
             assert cursor.fetchall() == [("kept",)]
         connection.close()
+
+
+async def test_the_web_chat_gets_the_notice_with_its_first_answer_and_mydata_as_downloads(
+    stack: Stack,
+) -> None:
+    marker = markers(1)[0]
+    headers = {"Accept-Language": "ar"}
+    async with aiohttp.ClientSession(
+        headers=headers, cookie_jar=aiohttp.CookieJar(unsafe=True)
+    ) as session:
+
+        async def post(text_: str) -> list[dict[str, Any]]:
+            async with session.post(f"{stack.web_url}/api/chat", json={"text": text_}) as r:
+                assert r.status == 200
+                return list((await r.json())["messages"])
+
+        first = await post(f"xqzv brrp {marker} klmn")
+        controller = stack.settings.privacy_controller_name
+        notice = translated("ar", NOTICE_START).format(controller=f"\u2068{controller}\u2069")
+        assert notice in plain(first[0]["text"])
+        # the question is answered in the same message, below the notice
+        answer = plain(first[0]["text"]).split("\n\n")[-1]
+        assert answer in (translated("ar", NOT_UNDERSTOOD), translated("ar", OUT_OF_SCOPE))
+        second = await post("/menu")
+        assert notice not in plain(second[0]["text"])  # once only
+
+        (files,) = [m for m in await post("/mydata") if m["documents"]]
+        readable, machine = (base64.b64decode(d["data"]) for d in files["documents"])
+        assert [d["filename"] for d in files["documents"]] == ["my-data.txt", "my-data.json"]
+        assert marker in readable.decode()
+        assert translated("ar", "Your conversation with the assistant") in readable.decode()
+        assert json.loads(machine)["profile"]["language"] == "ar"
+
+
+async def test_the_full_notice_is_served_in_every_language(stack: Stack) -> None:
+    async with aiohttp.ClientSession() as session:
+        for language in SUPPORTED_LANGUAGES:
+            async with session.get(f"{stack.web_url}/privacy/{language}") as response:
+                assert response.status == 200
+                page = await response.text()
+            assert f'lang="{language}"' in page
+            assert ('dir="rtl"' in page) == (language in ("ar", "ur", "fa"))
+            heading = translated(language, "Your rights")
+            assert html.escape(heading, quote=True) in page or heading in page
+            assert stack.settings.privacy_dpo_contact in page
+            assert f"{stack.settings.retention_days}" in page
