@@ -202,6 +202,7 @@ async def case_message_round_trips(workdir: Path) -> dict[str, list[float]]:
         database = Database(url, sealer)
         async with database.session() as session:
             session.add(BotUser(pseudonym="p", channel="telegram", language="ar"))
+            await session.flush()
             case = HandoffCase(user_pseudonym="p", channel="telegram", language="ar")
             session.add(case)
             await session.commit()
@@ -243,6 +244,7 @@ async def console_page_times(workdir: Path) -> dict[str, list[float]]:
         mediator = await add_mediator(database, ["ar"], password=PASSWORD)
         async with database.session() as session:
             session.add(BotUser(pseudonym="p", channel="telegram", language="ar"))
+            await session.flush()
             case = HandoffCase(
                 user_pseudonym="p",
                 channel="telegram",
