@@ -83,7 +83,7 @@ def read_keys(path: Path) -> list[bytes]:
 def write_keys(path: Path, keys: Sequence[bytes]) -> None:
     """Replace the key file atomically, readable by its owner only."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".new")
+    temporary = path.with_name(path.name + ".tmp")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w") as file:
         file.write("".join(key.decode() + "\n" for key in keys))
@@ -91,7 +91,16 @@ def write_keys(path: Path, keys: Sequence[bytes]) -> None:
 
 
 def load_or_create(path: Path) -> TextSealer:
-    """The sealer of `path`, creating the file with one new key on first use (mode 0600)."""
+    """The sealer of `path`, creating the file with one new key on first use (mode 0600).
+    Two processes starting together (the app and Rasa) end up with the same key: the file
+    is created only if it does not exist yet, atomically."""
     if not path.exists():
-        write_keys(path, [new_key()])
+        candidate = path.with_name(f"{path.name}.{os.getpid()}.new")
+        write_keys(candidate, [new_key()])
+        try:
+            os.link(candidate, path)  # whole, and only if nobody made it first
+        except FileExistsError:
+            pass
+        finally:
+            candidate.unlink()
     return TextSealer.from_file(path)
