@@ -52,6 +52,11 @@ $(RASA_VENV)/.installed: rasa_components/requirements.txt rasa_components/requir
 var/rasa-auth-token var/action-server-token:
 	@mkdir -p var && umask 077 && $(PY) -c "import secrets; print(secrets.token_urlsafe(32))" > $@
 
+# the key of the texts kept encrypted at rest (app tables and Rasa's tracker store);
+# rotate with `python -m bot.privacy rotate-text-key`, never by editing the file
+var/text.key:
+	@mkdir -p var && umask 077 && $(PY) -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())" > $@
+
 i18n-extract: venv
 	$(PYBABEL) extract -F babel.cfg -k N_ --no-location --sort-output -o locales/messages.pot .
 
@@ -64,7 +69,7 @@ i18n-update: i18n-extract
 i18n-compile: venv
 	$(PYBABEL) compile -d locales --statistics
 
-db: venv var/rasa-auth-token var/action-server-token
+db: venv var/rasa-auth-token var/action-server-token var/text.key
 	$(PY) -m bot.kb upgrade
 
 sample-data: db
@@ -90,7 +95,7 @@ train: rasa-venv
 validate: rasa-venv
 	$(RASA) data validate --config config.yml --domain domain.yml --data nlu_data --fail-on-warnings
 
-run: var/rasa-auth-token var/action-server-token
+run: var/rasa-auth-token var/action-server-token var/text.key
 	@test -f models/assistant.tar.gz || { echo "no model: run 'make setup' first"; exit 1; }
 	@mkdir -p var
 	$(VENV)/bin/honcho start -f Procfile

@@ -11,6 +11,10 @@
 5. Everything else is the assistant's (`bot.core.assistant`); when it reports that the person
    asks for a mediator, or was not understood twice, the desk adds its offer.
 
+Right after the flood gate, the person's privacy commands (/privacy, /mydata, /forget) and
+the erasure's two buttons go to the privacy desk, also during an open case. A person's
+first message gets the short privacy notice above its answer (`bot.privacy.person`).
+
 Channels call `Conversation.handle`; they know nothing below it.
 """
 
@@ -27,6 +31,8 @@ from bot.handoff.desk import HandoffDesk
 from bot.handoff.safeguarding import SafeguardingLexicon
 from bot.i18n import Catalogs, Localizer, negotiate_language
 from bot.limits import Limits
+from bot.privacy import person
+from bot.privacy.person import PrivacyDesk
 
 HANDOFF_BUTTONS = (
     buttons.ConfirmHandoff,
@@ -55,6 +61,7 @@ class Conversation:
         desk: HandoffDesk,
         safeguarding: SafeguardingLexicon,
         limits: Limits,
+        privacy: PrivacyDesk,
     ) -> None:
         self.config = config
         self._users = users
@@ -63,6 +70,7 @@ class Conversation:
         self._desk = desk
         self._safeguarding = safeguarding
         self._limits = limits
+        self._privacy = privacy
 
     def hinted_language(self, language_hint: str | None) -> str:
         return negotiate_language([language_hint], self.config.default_language)
@@ -72,10 +80,23 @@ class Conversation:
 
     async def handle(self, inbound: Inbound) -> list[Outbound]:
         language = self.hinted_language(inbound.language_hint)
+        if inbound.earlier_users:  # after a rotation of the pseudonym key
+            await self._privacy.adopt(inbound.user, inbound.earlier_users)
         profile = await self._users.get_or_create(inbound.user, inbound.channel, language)
         loc = self._catalogs.localizer(profile.language)
         if await self._flooding(profile):
             return await self._flood_notice(profile, loc)
+        if isinstance(inbound.button, person.BUTTONS):
+            return await self._privacy.button(inbound.button, profile, loc)
+        if inbound.command is not None and inbound.command.name in person.COMMANDS:
+            case_open = await self._desk.open_case(profile.pseudonym) is not None
+            return await self._privacy.command(inbound.command.name, profile, loc, case_open)
+        messages = await self._route(inbound, profile, loc)
+        if profile.is_new:
+            return self._privacy.at_first_contact(messages, loc)
+        return messages
+
+    async def _route(self, inbound: Inbound, profile: Profile, loc: Localizer) -> list[Outbound]:
         if isinstance(inbound.button, HANDOFF_BUTTONS):
             return await self._handoff_button(inbound, profile, loc)
         danger = self._safeguarding.match(inbound.text) if inbound.text else None

@@ -49,6 +49,20 @@ class Settings(BaseSettings):
 
     pseudonym_key: SecretStr | None = None
     pseudonym_key_file: Path = PROJECT_ROOT / "var" / "pseudonym.key"
+    # pseudonym key rotation (`python -m bot.privacy rotate-pseudonym-key`): the keys used
+    # before, newest first, kept until RETENTION_DAYS after the rotation
+    previous_pseudonym_keys_file: Path = PROJECT_ROOT / "var" / "pseudonym.key.previous"
+
+    # texts at rest (case messages, notes, summaries, unanswered questions, delivery
+    # addresses, Rasa's events): Fernet keys, one per line, the first seals (`make setup`
+    # writes var/text.key; `python -m bot.privacy rotate-text-key` rotates it)
+    encrypt_texts: bool = True
+    text_key_file: Path = PROJECT_ROOT / "var" / "text.key"
+
+    # the privacy notice: who answers for the data (the municipality), and its DPO
+    privacy_controller_name: str = "Comune (titolare del trattamento)"
+    privacy_controller_contact: str = "privacy@comune.example.it"
+    privacy_dpo_contact: str = "dpo@comune.example.it"
 
     # handoff to cultural mediators
     mediators_chat_id: int | None = None  # the mediators' supergroup (forum topics on)

@@ -13,6 +13,7 @@ from aiohttp import web
 from playwright.async_api import Browser, async_playwright
 
 from bot.kb.db import Database
+from bot.kb.sealed import load_sealer
 from bot.settings import Settings, load_settings
 from bot.web.app import create_app
 from tests.support import processes
@@ -122,7 +123,9 @@ def stack_settings(
         telegram_group_messages_per_minute=600,
         handoff_relay_interval_seconds=0.2,
         handoff_escalate_after_minutes=0.05,
-        rasa_tracker_database_url=None,  # the test Rasa's store is its own temporary file
+        # the test Rasa's store (its own temporary file), for the person's erasure
+        rasa_tracker_database_url=rasa.tracker_url or None,
+        text_key_file=key_dir / "text.key",
         session_key="test-session-key-0123456789abcdef0123456789",
         # every test's web chat comes from 127.0.0.1: the limits per address are tested on
         # apps of their own (tests/e2e/test_abuse.py)
@@ -150,7 +153,7 @@ async def stack(
 ) -> AsyncIterator[Stack]:
     settings = stack_settings(rasa, database_url, telegram_double, tmp_path_factory.mktemp("keys"))
     runner = await start_app(settings)
-    database = Database(database_url)
+    database = Database(database_url, load_sealer(True, settings.text_key_file))
     yield Stack(settings, telegram_double, f"http://127.0.0.1:{settings.web_port}", database)
     await database.dispose()
     await runner.cleanup()
@@ -235,6 +238,7 @@ async def app_factory(stack: Stack, tmp_path: Path):  # type: ignore[no-untyped-
             if stack.settings.pseudonym_key
             else None,
             "pseudonym_key_file": tmp_path / "pseudonym.key",
+            "text_key_file": stack.settings.text_key_file,
             "session_key": "another-app-session-key-0123456789abcdef",
             "run_background_work": False,
             "rasa_tracker_database_url": None,

@@ -90,6 +90,7 @@ def inbound_from(update: Update, pseudonymize: Pseudonymizer) -> Inbound | None:
         return None
     common: dict[str, Any] = {
         "user": pseudonymize(CHANNEL, user.id),
+        "earlier_users": pseudonymize.earlier(CHANNEL, user.id),
         "channel": CHANNEL,
         "language_hint": user.language_code,
         "address": str(chat.id),

@@ -127,3 +127,14 @@ class TelegramMediatorBoard:
             await self._bot.send_message(
                 self.chat_id, str(Markup("⏰ ") + text), parse_mode=ParseMode.HTML
             )
+
+    async def delete_topic(self, thread_id: int, last_words: Markup | None) -> None:
+        with delivery_errors():
+            if last_words is not None:
+                await self._bot.send_message(
+                    self.chat_id,
+                    str(last_words),
+                    message_thread_id=thread_id,
+                    parse_mode=ParseMode.HTML,
+                )
+            await self._bot.delete_forum_topic(self.chat_id, thread_id)

@@ -9,6 +9,7 @@ from telegram import (
     Bot,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     KeyboardButton,
     LinkPreviewOptions,
     ReplyKeyboardMarkup,
@@ -72,6 +73,12 @@ async def send_all(
                 parse_mode=ParseMode.HTML,
                 reply_markup=reply_markup(outbound) if index == len(chunks) - 1 else None,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
+                message_thread_id=thread_id,
+            )
+        for document in outbound.documents:
+            await bot.send_document(
+                chat_id,
+                InputFile(document.content, filename=document.filename),
                 message_thread_id=thread_id,
             )
 

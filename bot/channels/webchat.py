@@ -9,6 +9,7 @@ language with a 429 and `Retry-After`.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import secrets
@@ -123,6 +124,7 @@ class WebChat:
         kind, fields = read_body(await request.read())
         inbound = Inbound(
             user=self._pseudonymize(CHANNEL, session_id),
+            earlier_users=self._pseudonymize.earlier(CHANNEL, session_id),
             channel=CHANNEL,
             kind=kind,
             language_hint=hint,
@@ -155,6 +157,15 @@ def _refused(messages: list[Outbound], wait: float) -> web.Response:
 def outbound_json(outbound: Outbound) -> dict[str, Any]:
     data = asdict(outbound)
     data["text"] = str(outbound.text)
+    # downloads made by the page itself: no copy is kept on the server
+    data["documents"] = [
+        {
+            "filename": document.filename,
+            "mime_type": document.mime_type,
+            "data": base64.b64encode(document.content).decode(),
+        }
+        for document in outbound.documents
+    ]
     return data
 
 

@@ -192,7 +192,11 @@ class Assistant:
             turn.misunderstood_twice = await self._count_misunderstanding(result, profile)
             if result.intent in UNANSWERED_INTENTS:
                 await self._unanswered.record(
-                    result.language or loc.language, user_text, result.best_guess, profile.city_slug
+                    result.language or loc.language,
+                    user_text,
+                    result.best_guess,
+                    profile.city_slug,
+                    profile.pseudonym,
                 )
         await self._render_answers(result, profile, turn)
         return turn

@@ -220,3 +220,18 @@ class TakeCase(ButtonData):
 class CloseCase(ButtonData):
     case_id: int = _field(_read_id)
     outcome: str = _field(_read_outcome)
+
+
+# --- the person's privacy ---------------------------------------------------------------
+
+
+@button("forget:yes")
+@dataclass(frozen=True)
+class ConfirmForget(ButtonData):
+    """Delete everything the service keeps about me (asked once more before)."""
+
+
+@button("forget:no")
+@dataclass(frozen=True)
+class CancelForget(ButtonData):
+    pass

@@ -148,4 +148,7 @@ def command_descriptions(loc: Localizer) -> list[tuple[str, str]]:
         ("language", loc.gettext("Change language")),
         ("city", loc.gettext("Change city")),
         ("help", loc.gettext("Help")),
+        ("privacy", loc.gettext("Privacy notice")),
+        ("mydata", loc.gettext("See your data")),
+        ("forget", loc.gettext("Delete your data")),
     ]

@@ -76,6 +76,8 @@ class Inbound:
     address: str = ""
     # web chat: a keyed hash of the client's network address, to cap what one address does
     network: str | None = None
+    # the same person's pseudonyms under keys retired by a rotation (usually none)
+    earlier_users: tuple[str, ...] = ()
 
     @property
     def latitude(self) -> float | None:
@@ -127,6 +129,16 @@ class Venue:
     address: str
 
 
+@dataclass(frozen=True)
+class Document:
+    """A file sent with a message (a person's data export): a Telegram document, a download
+    in the web chat."""
+
+    filename: str
+    content: bytes
+    mime_type: str
+
+
 @dataclass
 class Outbound:
     """One message to show: markup (<b>, <i>) with all data escaped, and its buttons."""
@@ -137,3 +149,4 @@ class Outbound:
     remove_keyboard: bool = False
     venue: Venue | None = None
     location_button_label: str = ""
+    documents: tuple[Document, ...] = ()  # sent after the text

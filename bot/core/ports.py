@@ -54,5 +54,10 @@ class UnansweredRecorder(Protocol):
     """Where questions the bot could not answer are kept for the staff."""
 
     async def record(
-        self, language: str, text: str, guessed_intent: str, city_slug: str | None
+        self,
+        language: str,
+        text: str,
+        guessed_intent: str,
+        city_slug: str | None,
+        user_pseudonym: str | None = None,
     ) -> None: ...

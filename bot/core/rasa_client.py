@@ -75,26 +75,48 @@ class RasaClient:
 
     async def recent_user_texts(self, sender: str, limit: int = 8) -> list[str]:
         """What the person last wrote to the assistant (for a mediator's case summary)."""
-        if self._session is None:
-            raise RuntimeError("RasaClient.start() was not called")
-        url = f"{self._base_url}/conversations/{sender}/tracker"
-        params = {"token": self._auth_token, "include_events": "APPLIED"}
         try:
-            async with self._session.get(url, params=params) as response:
-                if response.status != 200:
-                    return []
-                tracker = await response.json()
-        except (aiohttp.ClientError, TimeoutError):
+            events = await self._tracker_events(sender, "APPLIED")
+        except RasaUnavailable:
             logger.warning("could not read the conversation from Rasa")
             return []
         texts = [
             str(event.get("text") or "")
-            for event in tracker.get("events") or []
+            for event in events
             if event.get("event") == "user"
             and event.get("text")
             and not str(event.get("text")).startswith(INTENT_PREFIX)
         ]
         return texts[-limit:]
+
+    async def conversation(self, sender: str) -> list[ConversationEvent]:
+        """Everything Rasa keeps of a conversation, every session: what the person wrote
+        (an app's button shows as its intent) and what the assistant answered (a payload)."""
+        return [
+            ConversationEvent(
+                at=float(event.get("timestamp") or 0.0),
+                by_person=event.get("event") == "user",
+                text=str(event.get("text") or ""),
+                payload=dict((event.get("data") or {}).get("custom") or {}),
+            )
+            for event in await self._tracker_events(sender, "ALL")
+            if event.get("event") in ("user", "bot")
+        ]
+
+    async def _tracker_events(self, sender: str, which: str) -> list[dict[str, Any]]:
+        """The events of a conversation's tracker (`which`: APPLIED, ALL)."""
+        if self._session is None:
+            raise RuntimeError("RasaClient.start() was not called")
+        url = f"{self._base_url}/conversations/{sender}/tracker"
+        params = {"token": self._auth_token, "include_events": which}
+        try:
+            async with self._session.get(url, params=params) as response:
+                if response.status != 200:
+                    raise RasaUnavailable(f"Rasa answered HTTP {response.status}")
+                tracker = await response.json()
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise RasaUnavailable(str(error)) from error
+        return list(tracker.get("events") or [])
 
     async def _post(self, sender: str, message: str, metadata: dict[str, Any]) -> RasaAnswer:
         if self._session is None:
@@ -108,6 +130,18 @@ class RasaClient:
                 return RasaAnswer(list(body.get("messages") or []), dict(body.get("nlu") or {}))
         except (aiohttp.ClientError, TimeoutError) as error:
             raise RasaUnavailable(str(error)) from error
+
+
+@dataclass(frozen=True)
+class ConversationEvent:
+    at: float  # seconds since the epoch
+    by_person: bool
+    text: str  # what the person wrote ("/intent…" for an app's button); "" for answers
+    payload: dict[str, Any]  # the assistant's answer (`bot.core.contract`)
+
+    @property
+    def is_button(self) -> bool:
+        return self.by_person and self.text.startswith(INTENT_PREFIX)
 
 
 def as_user_text(text: str) -> str:

@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.kb.models import Base, City, TZDateTime
+from bot.kb.sealed import SealedText
 from bot.staff.models import StaffAccount
 
 
@@ -45,6 +46,8 @@ class Sender(enum.StrEnum):
 
 class HandoffCase(Base):
     __tablename__ = "handoff_case"
+    # SQLite: a case number is never given again, even after the case was erased
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)  # the case number
     user_pseudonym: Mapped[str] = mapped_column(
@@ -58,7 +61,7 @@ class HandoffCase(Base):
     bridge_language: Mapped[str | None] = mapped_column(String(8))
     city_id: Mapped[int | None] = mapped_column(ForeignKey("city.id", ondelete="SET NULL"))
     topic: Mapped[str | None] = mapped_column(String(16))
-    summary: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(SealedText, default="")  # encrypted at rest
     reason: Mapped[str] = mapped_column(String(16), default=CaseReason.REQUESTED)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(16), default=CaseStatus.DRAFT, index=True)
@@ -120,7 +123,7 @@ class CaseMessage(Base):
     # e.g. "tg:1234" (a Telegram message id in the sender's chat), "web:<uuid>"
     origin: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(16))  # text, photo, document, voice, location...
-    text: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(SealedText, default="")  # encrypted at rest
     file_id: Mapped[str | None] = mapped_column(String(256))
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
@@ -147,7 +150,7 @@ class CaseNote(Base):
     author_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff_account.id", ondelete="SET NULL")
     )
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(SealedText)  # encrypted at rest
     created_at: Mapped[dt.datetime] = mapped_column(TZDateTime(), server_default=func.now())
 
     case: Mapped[HandoffCase] = relationship(back_populates="notes")

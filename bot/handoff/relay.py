@@ -62,6 +62,10 @@ class MediatorBoard(Protocol):
 
     async def escalate(self, case: HandoffCase, text: Markup) -> None: ...
 
+    async def delete_topic(self, thread_id: int, last_words: Markup | None) -> None:
+        """Post `last_words` in the topic (its members are notified), then delete the topic
+        with all its messages."""
+
 
 @dataclass(frozen=True)
 class RelayConfig:
@@ -266,6 +270,30 @@ class Relay:
             logger.warning("case %s escalated after %s minutes", case.id, minutes)
             await self._cases.update(case.id, escalated_at=now)
             await self._events.publish(case.id)
+
+    async def withdraw(self, case_id: int, thread_id: int | None, was_open: bool) -> bool:
+        """A case the person erased (`/forget`): the mediators are told if it was open, its
+        topic is deleted with everything in it, and the console's page of it changes.
+        False when the topic could not be deleted (the erasure is reported, not retried)."""
+        await self._events.publish(case_id)
+        if self.board is None or thread_id is None:
+            return True
+        notice = texts.withdrawn_notice(self.staff, case_id) if was_open else None
+        try:
+            await self.board.delete_topic(thread_id, notice)
+        except (TransientDeliveryError, PermanentDeliveryError):
+            logger.warning("case %s: could not delete the topic of a withdrawn case", case_id)
+            return False
+        return True
+
+    async def delete_topic(self, thread_id: int) -> None:
+        """A topic whose case retention deleted: its copies of the messages go too."""
+        if self.board is None:
+            return
+        try:
+            await self.board.delete_topic(thread_id, None)
+        except (TransientDeliveryError, PermanentDeliveryError):
+            logger.warning("retention: a topic of a deleted case could not be deleted")
 
     def _address(self, case: HandoffCase) -> str | None:
         return self._addresses.open(case.delivery_address) if case.delivery_address else None

@@ -471,3 +471,14 @@ def message_placeholder(staff: Localizer, message: CaseMessage) -> str:
     }
     label = labels.get(message.kind, "")
     return " ".join(part for part in (label, message.text) if part)
+
+
+def withdrawn_notice(staff: Localizer, case_id: int) -> Markup:
+    """To the mediators: the person erased their data, this case with it."""
+    return Markup("🗑 ") + bold(
+        staff.gettext(
+            "Request {number}: the person withdrew and asked for all their data to be "
+            "deleted. The request, its messages and notes have been deleted, and this topic "
+            "is deleted now."
+        ).format(number=case_id)
+    )

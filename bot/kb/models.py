@@ -27,6 +27,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from bot.kb.sealed import SealedText
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -234,7 +236,8 @@ class ServiceText(Base):
 
 
 class UnansweredMessage(Base):
-    """A message the bot could not understand, kept (without its sender) for staff."""
+    """A message the bot could not understand, kept for staff. Its sender's pseudonym is
+    kept only so that the person's erasure (`/forget`) can find it; staff never see it."""
 
     __tablename__ = "unanswered_message"
 
@@ -243,9 +246,10 @@ class UnansweredMessage(Base):
         TZDateTime(), server_default=func.now(), index=True
     )
     language: Mapped[str] = mapped_column(String(8), index=True)
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(SealedText)  # encrypted at rest
     guessed_intent: Mapped[str] = mapped_column(String(64), default="")
     city_slug: Mapped[str | None] = mapped_column(String(64))
+    user_pseudonym: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class BotUser(Base):

@@ -1,5 +1,7 @@
-"""Messages the bot could not understand, kept without their sender for staff to read,
-group and turn into training data (`bot.workspace.unanswered`). Deleted with retention."""
+"""Messages the bot could not understand, kept for staff to read, group and turn into
+training data (`bot.workspace.unanswered`), encrypted at rest. Staff never see who wrote
+them; the sender's pseudonym is kept for the person's own access and erasure. Deleted with
+retention."""
 
 from __future__ import annotations
 
@@ -19,8 +21,14 @@ class UnansweredLog:
         self._database = database
 
     async def record(
-        self, language: str, text: str, guessed_intent: str, city_slug: str | None
+        self,
+        language: str,
+        text: str,
+        guessed_intent: str,
+        city_slug: str | None,
+        user_pseudonym: str | None = None,
     ) -> None:
+        """`user_pseudonym` is kept only for the person's erasure and access (never shown)."""
         async with self._database.session() as session:
             session.add(
                 UnansweredMessage(
@@ -28,6 +36,7 @@ class UnansweredLog:
                     text=text[:MAX_STORED_CHARS],
                     guessed_intent=guessed_intent,
                     city_slug=city_slug,
+                    user_pseudonym=user_pseudonym,
                 )
             )
             await session.commit()

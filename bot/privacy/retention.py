@@ -30,6 +30,8 @@ class PurgeReport:
     unanswered: int
     people: int
     conversations: int
+    # the mediators' forum topics of the deleted cases, to be deleted with them
+    topics: tuple[int, ...] = ()
 
 
 async def purge(
@@ -44,6 +46,10 @@ async def purge(
             HandoffCase.status == CaseStatus.CLOSED, HandoffCase.closed_at < cutoff
         )
         case_ids = list(await session.scalars(old_cases))
+        threads = await session.scalars(
+            select(HandoffCase.forum_thread_id).where(HandoffCase.id.in_(case_ids))
+        )
+        topics = tuple(thread for thread in threads if thread is not None)
         if case_ids:
             await session.execute(delete(CaseMessage).where(CaseMessage.case_id.in_(case_ids)))
             await session.execute(delete(CaseNote).where(CaseNote.case_id.in_(case_ids)))
@@ -64,6 +70,7 @@ async def purge(
         unanswered=_count(unanswered),
         people=_count(people),
         conversations=conversations,
+        topics=topics,
     )
     logger.info("retention: deleted %s", report)
     return report

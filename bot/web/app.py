@@ -35,10 +35,16 @@ from bot.handoff.relay import Relay, RelayConfig
 from bot.handoff.safeguarding import SafeguardingLexicon
 from bot.i18n import Catalogs
 from bot.kb.db import Database
+from bot.kb.sealed import load_sealer
 from bot.kb.unanswered import UnansweredLog
 from bot.limits import Limits, MemoryLimits
+from bot.privacy.access import DataAccess
+from bot.privacy.erasure import Eraser
+from bot.privacy.log import PrivacyLog
+from bot.privacy.person import PrivacyConfig, PrivacyDesk, Withdraw
+from bot.privacy.rekey import Renamer
 from bot.privacy.retention import purge
-from bot.pseudonym import Pseudonymizer, load_or_create_key
+from bot.pseudonym import Pseudonymizer, load_or_create_key, read_previous_keys
 from bot.settings import Settings
 from bot.staff.sessions import StaffSessions
 from bot.staff.sign_in_limits import SignInLimiter
@@ -55,6 +61,7 @@ from bot.web.keys import (
     events_key,
     inbox_key,
     limits_key,
+    privacy_key,
     pseudonymizer_key,
     rasa_key,
     relay_key,
@@ -62,8 +69,10 @@ from bot.web.keys import (
     telegram_key,
     webchat_key,
 )
+from bot.web.notice import add_notice_routes
 from bot.web.pages import limiter_key
 from bot.workspace.uploads import purge_expired_uploads
+from rasa_components.sealing import TextSealer
 
 logger = logging.getLogger(__name__)
 
@@ -79,9 +88,11 @@ def create_app(settings: Settings, *, limits: Limits | None = None) -> web.Appli
     """The app; `limits` shared between workers in production (else kept in this process)."""
     app = web.Application(client_max_size=MAX_UPLOAD_BYTES)
     app[settings_key] = settings
-    app[pseudonymizer_key] = Pseudonymizer(pseudonym_key(settings))
+    app[pseudonymizer_key] = Pseudonymizer(
+        pseudonym_key(settings), read_previous_keys(settings.previous_pseudonym_keys_file)
+    )
     app[limits_key] = limits = limits or MemoryLimits()
-    app[database_key] = database = Database(settings.database_url)
+    app[database_key] = database = Database(settings.database_url, text_sealer(settings))
     sessions = StaffSessions(database, dt.timedelta(hours=settings.staff_session_hours))
     app.middlewares.extend(
         [
@@ -111,6 +122,7 @@ def create_app(settings: Settings, *, limits: Limits | None = None) -> web.Appli
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True)
     add_console_routes(app)
     add_admin_routes(app)
+    add_notice_routes(app)
     return app
 
 
@@ -118,6 +130,10 @@ def session_secret(settings: Settings) -> bytes:
     if settings.session_key is not None:
         return settings.session_key.get_secret_value().encode()
     return pseudonym_key(settings)
+
+
+def text_sealer(settings: Settings) -> TextSealer | None:
+    return load_sealer(settings.encrypt_texts, settings.text_key_file)
 
 
 def pseudonym_key(settings: Settings) -> bytes:
@@ -138,7 +154,7 @@ async def _core_lifetime(app: web.Application) -> AsyncIterator[None]:
     catalogs = Catalogs()
     users = UserStore(database)
     cases = CaseStore(database)
-    addresses = AddressBox(pseudonym_key(settings))
+    addresses = AddressBox(pseudonym_key(settings), database.sealer)
     events = CaseEvents()
     relay = Relay(
         RelayConfig(
@@ -165,14 +181,16 @@ async def _core_lifetime(app: web.Application) -> AsyncIterator[None]:
         events,
         relay.poke,
     )
+    renderer = Renderer(database)
     assistant = Assistant(
         AssistantConfig(settings.default_language, settings.max_text_chars),
         users,
         rasa,
-        Renderer(database),
+        renderer,
         catalogs,
         UnansweredLog(database),
     )
+    privacy = build_privacy_desk(settings, database, rasa, relay.withdraw, renderer)
     conversation = Conversation(
         ConversationConfig(settings.default_language, settings.person_messages_per_minute),
         users,
@@ -181,12 +199,14 @@ async def _core_lifetime(app: web.Application) -> AsyncIterator[None]:
         desk,
         SafeguardingLexicon.load(),
         limits,
+        privacy,
     )
     app[rasa_key] = rasa
     app[catalogs_key] = catalogs
     app[events_key] = events
     app[relay_key] = relay
     app[desk_key] = desk
+    app[privacy_key] = privacy
     app[conversation_key] = conversation
     inbox = WebChatInbox(catalogs.localizer(settings.staff_language))
     relay.people[WEB_CHANNEL] = inbox
@@ -202,6 +222,32 @@ async def _core_lifetime(app: web.Application) -> AsyncIterator[None]:
     await database.dispose()
 
 
+def build_privacy_desk(
+    settings: Settings,
+    database: Database,
+    rasa: RasaClient | None,
+    withdraw: Withdraw | None,
+    renderer: Renderer | None,
+) -> PrivacyDesk:
+    """The person's notice, access and erasure (also used by `python -m bot.privacy`)."""
+    config = PrivacyConfig(
+        controller=settings.privacy_controller_name,
+        contact=settings.privacy_controller_contact,
+        dpo=settings.privacy_dpo_contact,
+        retention_days=settings.retention_days,
+        public_url=settings.public_url or f"http://{settings.web_host}:{settings.web_port}",
+    )
+    return PrivacyDesk(
+        config,
+        Eraser(database, settings.rasa_tracker_database_url),
+        DataAccess(database, rasa.conversation if rasa else None),
+        PrivacyLog(database),
+        withdraw,
+        renderer,
+        Renamer(database, settings.rasa_tracker_database_url),
+    )
+
+
 async def _retention_lifetime(app: web.Application) -> AsyncIterator[None]:
     """Deletes what is older than the retention period at start-up, then once a day."""
     settings = app[settings_key]
@@ -210,7 +256,11 @@ async def _retention_lifetime(app: web.Application) -> AsyncIterator[None]:
         while True:
             try:
                 database = app[database_key]
-                await purge(database, settings.retention_days, settings.rasa_tracker_database_url)
+                report = await purge(
+                    database, settings.retention_days, settings.rasa_tracker_database_url
+                )
+                for thread_id in report.topics:  # the topics go with their cases
+                    await app[relay_key].delete_topic(thread_id)
                 await purge_expired_uploads(database)
             except Exception:
                 logger.exception("retention purge failed; trying again tomorrow")

@@ -25,16 +25,18 @@ from bot.handoff.cases import NewMessage
 from bot.handoff.desk import may_handle
 from bot.handoff.models import CaseMessage, CaseStatus, HandoffCase, Sender
 from bot.i18n import SUPPORTED_LANGUAGES, Localizer
+from bot.privacy.models import PrivacyAction
 from bot.staff.models import Role, StaffAccount
 from bot.web import auth
 from bot.web.errors import StaffError
-from bot.web.keys import desk_key, events_key, settings_key
+from bot.web.keys import desk_key, events_key, privacy_key, settings_key
 from bot.web.pages import attempt_sign_in, render, staff_localizer
 from bot.web.security import require_same_origin
 
 MAX_MESSAGE_CHARS = 4000
 CASE_ID = "{case_id:[1-9][0-9]{0,8}}"
 CONSOLE_ROLES = frozenset({Role.MEDIATOR, Role.ADMINISTRATOR})
+WITHDRAWN = "withdrawn"
 
 
 def add_console_routes(app: web.Application) -> None:
@@ -139,7 +141,12 @@ async def queue_page(request: web.Request) -> web.Response:
 
 async def case_page(request: web.Request) -> web.Response:
     account = await mediator(request)
+    case_id = int(request.match_info["case_id"])
+    gone = await request.app[desk_key].cases.get(case_id) is None
+    if gone and await request.app[privacy_key].log.was_withdrawn(case_id):
+        return await render(request, "console/withdrawn.html", account, {"number": case_id})
     case = await _visible_case(request, account)
+    await request.app[privacy_key].log.record(PrivacyAction.CASE_VIEWED, account.id, [case.id])
     desk = request.app[desk_key]
     loc = staff_localizer(request, account)
     messages = await desk.cases.messages(case.id)
@@ -186,9 +193,12 @@ async def case_live(request: web.Request) -> web.WebSocketResponse:
                 await socket.send_json(
                     {
                         "messages": [_message_view(loc, m) for m in messages],
-                        "status": current.status if current else CaseStatus.CLOSED,
+                        # erased by the person (/forget): the page reloads and says so
+                        "status": current.status if current else WITHDRAWN,
                     }
                 )
+                if current is None:
+                    break
                 if messages:
                     last_id = messages[-1].id
                 if current is not None:

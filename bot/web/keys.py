@@ -14,6 +14,7 @@ from bot.handoff.relay import Relay
 from bot.i18n import Catalogs
 from bot.kb.db import Database
 from bot.limits import Limits
+from bot.privacy.person import PrivacyDesk
 from bot.pseudonym import Pseudonymizer
 from bot.settings import Settings
 
@@ -30,3 +31,4 @@ inbox_key = web.AppKey("webchat_inbox", WebChatInbox)
 webchat_key = web.AppKey("webchat", WebChat)
 pseudonymizer_key = web.AppKey("pseudonymizer", Pseudonymizer)
 limits_key = web.AppKey("limits", Limits)
+privacy_key = web.AppKey("privacy", PrivacyDesk)

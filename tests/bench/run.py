@@ -28,7 +28,7 @@ from pathlib import Path
 import aiohttp
 import psutil
 
-from tests.bench import handoff, security, workspace
+from tests.bench import handoff, privacy, security, workspace
 from tests.support import processes
 from tests.support.telegram_double import TOKEN, BotApiDouble, TelegramUser
 
@@ -200,10 +200,14 @@ def sections() -> dict[str, Section]:
     async def handoff_section(rasa: processes.RasaServer, _: str, workdir: Path) -> str:
         return await handoff.run(rasa, workdir)
 
+    async def privacy_section(_: processes.RasaServer, __: str, workdir: Path) -> str:
+        return await privacy.run(workdir)
+
     return {
         "handoff": handoff_section,
         "workspace": workspace.run,
         "security": security.run,
+        "privacy": privacy_section,
     }
 
 

@@ -62,6 +62,8 @@ class RasaServer:
     url: str
     token: str
     action_port: int
+    tracker_url: str = ""  # its tracker store (encrypted events), for erasure and its tests
+    text_key_file: Path | None = None
 
 
 @contextmanager
@@ -72,8 +74,10 @@ def rasa_server(workdir: Path, token: str = "test-rasa-token") -> Iterator[RasaS
     endpoints.write_text(
         f"action_endpoint:\n  url: http://127.0.0.1:{action_port}/webhook\n"
         "  headers:\n    X-Action-Token: ${ACTION_SERVER_TOKEN}\n"
-        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'tracker.db'}\n"
+        "tracker_store:\n  type: rasa_components.encrypted_tracker.EncryptedSQLTrackerStore\n"
+        f"  dialect: sqlite\n  db: {workdir / 'tracker.db'}\n"
     )
+    key_file = workdir / "text.key"
     command = [
         str(RASA_PYTHON),
         "-m",
@@ -92,9 +96,15 @@ def rasa_server(workdir: Path, token: str = "test-rasa-token") -> Iterator[RasaS
         str(MODEL),
     ]
     url = f"http://127.0.0.1:{port}"
-    env = {"PYTHONPATH": str(ROOT), "RASA_AUTH_TOKEN": token, "ACTION_SERVER_TOKEN": ACTION_TOKEN}
+    env = {
+        "PYTHONPATH": str(ROOT),
+        "RASA_AUTH_TOKEN": token,
+        "ACTION_SERVER_TOKEN": ACTION_TOKEN,
+        "TEXT_KEY_FILE": str(key_file),
+    }
     with running(command, env, url + "/", workdir / "rasa.log", 240):
-        yield RasaServer(url, token, action_port)
+        tracker_url = f"sqlite:///{workdir / 'tracker.db'}"
+        yield RasaServer(url, token, action_port, tracker_url, key_file)
 
 
 @contextmanager

@@ -359,6 +359,19 @@ class BotApiDouble:
         self.topics[int(params["message_thread_id"])]["closed"] = True
         return True
 
+    async def _api_deleteForumTopic(self, params: dict[str, Any]) -> bool:
+        self.topics[int(params["message_thread_id"])]["deleted"] = True
+        return True
+
+    async def _api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        return {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private"},
+            "document": {"file_id": f"doc-{len(self.calls)}", "file_unique_id": "u"},
+        }
+
     async def _api_getChatMember(self, params: dict[str, Any]) -> dict[str, Any]:
         user_id = int(params["user_id"])
         status = "member" if user_id in self.group_members else "left"
@@ -385,6 +398,8 @@ async def _params(request: web.Request) -> dict[str, Any]:
     for key, value in form.items():
         if isinstance(value, str):
             params[key] = json.loads(value) if key in JSON_FIELDS else value
+        else:  # an uploaded file (sendDocument): its name and bytes
+            params[key] = {"filename": value.filename, "content": value.file.read()}
     return params
 
 

@@ -117,7 +117,12 @@ class FakeUnanswered:
     recorded: list[tuple[str, str, str, str | None]] = field(default_factory=list)
 
     async def record(
-        self, language: str, text: str, guessed_intent: str, city_slug: str | None
+        self,
+        language: str,
+        text: str,
+        guessed_intent: str,
+        city_slug: str | None,
+        user_pseudonym: str | None = None,
     ) -> None:
         self.recorded.append((language, text, guessed_intent, city_slug))
 
@@ -193,3 +198,26 @@ def throwaway_database(directory: Path) -> Database:
     Base.metadata.create_all(engine)
     engine.dispose()
     return Database(f"sqlite+aiosqlite:///{path}")
+
+
+@dataclass
+class FakePrivacy:
+    """The person's privacy desk as the router calls it (notice, /privacy, /mydata, /forget)."""
+
+    calls: list[str] = field(default_factory=list)
+
+    async def adopt(self, pseudonym: str, earlier: tuple[str, ...]) -> None:
+        self.calls.append("adopt")
+
+    def at_first_contact(self, messages: list[Outbound], loc: Localizer) -> list[Outbound]:
+        return [said("notice"), *messages]
+
+    async def command(
+        self, name: str, profile: Profile, loc: Localizer, case_open: bool
+    ) -> list[Outbound]:
+        self.calls.append(f"{name}:{'case' if case_open else 'no case'}")
+        return [said(f"privacy:{name}")]
+
+    async def button(self, button: object, profile: Profile, loc: Localizer) -> list[Outbound]:
+        self.calls.append(f"button:{type(button).__name__}")
+        return [said("privacy:button")]

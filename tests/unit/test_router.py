@@ -13,12 +13,13 @@ from bot.core.assistant import Turn
 from bot.core.commands import parse_command
 from bot.core.contract import HandoffOffer
 from bot.core.messages import Inbound, InboundKind
+from bot.core.users import Profile
 from bot.handoff import texts as texts_module
 from bot.handoff.safeguarding import SafeguardingLexicon
 from bot.i18n import Catalogs
 from bot.kb.models import Topic
 from bot.limits import MemoryLimits
-from tests.unit.fakes import FakeAssistant, FakeDesk, FakeProfiles, said, texts
+from tests.unit.fakes import FakeAssistant, FakeDesk, FakePrivacy, FakeProfiles, said, texts
 
 PERSON = "p" * 16
 
@@ -46,6 +47,8 @@ class Router:
 
     def __init__(self, catalogs: Catalogs, lexicon: SafeguardingLexicon, per_minute: int = 30):
         self.profiles, self.assistant, self.desk = FakeProfiles(), FakeAssistant(), FakeDesk()
+        self.privacy = FakePrivacy()
+        self.profiles.people[PERSON] = Profile(PERSON, "en", False, None, None)  # not new
         self.clock = Clock()
         self.conversation = Conversation(
             ConversationConfig("en", per_minute),
@@ -55,12 +58,13 @@ class Router:
             self.desk,  # type: ignore[arg-type]
             lexicon,
             MemoryLimits(self.clock),
+            self.privacy,  # type: ignore[arg-type]
         )
 
-    async def text(self, text: str, language: str = "en") -> list[str]:
+    async def text(self, text: str, language: str = "en", person: str = PERSON) -> list[str]:
         kind = InboundKind.COMMAND if text.startswith("/") else InboundKind.TEXT
         command = parse_command(text) if kind == InboundKind.COMMAND else None
-        inbound = Inbound(PERSON, "web", kind, text, command=command, language_hint=language)
+        inbound = Inbound(person, "web", kind, text, command=command, language_hint=language)
         return texts(await self.conversation.handle(inbound))
 
     async def press(self, data: str) -> list[str]:
@@ -154,3 +158,18 @@ async def test_a_flood_during_a_case_does_not_reach_the_mediators(
     for n in range(5):
         await router.text(f"spam {n}")
     assert router.desk.calls == ["relay:spam 0", "relay:spam 1"]
+
+
+async def test_a_new_person_gets_the_privacy_notice_with_the_first_answer(router: Router) -> None:
+    assert await router.text("cerco lavoro", person="n" * 16) == ["notice", "bot:cerco lavoro"]
+    assert await router.text("e casa?", person="n" * 16) == ["bot:e casa?"]
+
+
+async def test_privacy_commands_and_buttons_go_to_the_privacy_desk_even_during_a_case(
+    router: Router,
+) -> None:
+    router.desk.open_cases.add(PERSON)
+    assert await router.text("/forget") == ["privacy:forget"]
+    assert await router.press(buttons.ConfirmForget().pack()) == ["privacy:button"]
+    assert router.privacy.calls == ["forget:case", "button:ConfirmForget"]
+    assert router.desk.calls == []  # the mediators did not get "/forget"

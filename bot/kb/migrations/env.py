@@ -7,6 +7,7 @@ from sqlalchemy import create_engine, pool
 
 from bot.handoff import models as handoff_models  # noqa: F401  (registers the tables)
 from bot.kb.models import Base
+from bot.privacy import models as privacy_models  # noqa: F401
 from bot.staff import models as staff_models  # noqa: F401
 from bot.workspace import models as workspace_models  # noqa: F401
 

@@ -16,6 +16,7 @@ from aiohttp.helpers import content_disposition_header
 
 from bot.i18n import SUPPORTED_LANGUAGES, Localizer
 from bot.kb.unanswered import UnansweredLog
+from bot.privacy.models import PrivacyAction
 from bot.web.admin.common import (
     bot_localizer,
     changing_staff,
@@ -24,7 +25,7 @@ from bot.web.admin.common import (
     staff,
     visible_services,
 )
-from bot.web.keys import database_key
+from bot.web.keys import database_key, privacy_key
 from bot.web.pages import staff_localizer
 from bot.workspace import permissions
 from bot.workspace.csv_exchange import CsvImport, export_csv, import_csv
@@ -234,9 +235,15 @@ async def unanswered_page(request: web.Request) -> web.Response:
 
 
 async def unanswered_export(request: web.Request) -> web.Response:
-    await staff(request)
+    account = await staff(request)
     language = _language_filter(request)
     messages = await UnansweredLog(request.app[database_key]).recent(language or None)
+    # what people wrote leaves the service: recorded in the privacy log
+    await request.app[privacy_key].log.record(
+        PrivacyAction.DATA_EXPORTED,
+        account.id,
+        detail=f"domande non capite ({language or 'tutte'}): {len(messages)}",
+    )
     stamp = dt.date.today().isoformat()
     return _download(
         as_nlu_yaml(messages).encode(), f"unanswered-{language or 'all'}-{stamp}.yml", "text/yaml"

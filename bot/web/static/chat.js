@@ -52,6 +52,18 @@
     bubble.appendChild(box);
   }
 
+  // a file the server sent (the person's own data): offered as a download, kept nowhere
+  function attach(bubble, file) {
+    const bytes = Uint8Array.from(atob(file.data), function (c) { return c.charCodeAt(0); });
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(new Blob([bytes], { type: file.mime_type }));
+    link.download = file.filename;
+    link.className = "download";
+    link.textContent = "⬇ " + file.filename;
+    bubble.appendChild(document.createElement("br"));
+    bubble.appendChild(link);
+  }
+
   async function send(body) {
     const response = await fetch("/api/chat", {
       method: "POST",
@@ -76,6 +88,7 @@
     data.messages.forEach(function (message) {
       const bubble = show(message.text, "bot");
       if (message.buttons && message.buttons.length) keyboard(bubble, message.buttons);
+      (message.documents || []).forEach(function (file) { attach(bubble, file); });
       if (message.request_location) {
         locationButton.hidden = false;
         locationButton.title = message.location_button_label;
