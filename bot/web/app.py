@@ -30,16 +30,16 @@ from bot.core.users import UserStore
 from bot.handoff.addresses import AddressBox
 from bot.handoff.cases import CaseStore
 from bot.handoff.desk import DeskConfig, HandoffDesk
-from bot.handoff.events import CaseEvents
 from bot.handoff.relay import Relay, RelayConfig
 from bot.handoff.safeguarding import SafeguardingLexicon
 from bot.i18n import Catalogs
 from bot.kb.db import Database
 from bot.kb.unanswered import UnansweredLog
-from bot.limits import Limits, MemoryLimits
+from bot.limits import Limits
 from bot.privacy.retention import purge
 from bot.pseudonym import Pseudonymizer, load_or_create_key
 from bot.settings import Settings
+from bot.shared import shared_state
 from bot.staff.sessions import StaffSessions
 from bot.staff.sign_in_limits import SignInLimiter
 from bot.web import security
@@ -59,9 +59,11 @@ from bot.web.keys import (
     rasa_key,
     relay_key,
     settings_key,
+    shared_key,
     telegram_key,
     webchat_key,
 )
+from bot.web.operations import add_operations_routes
 from bot.web.pages import limiter_key
 from bot.workspace.uploads import purge_expired_uploads
 
@@ -80,7 +82,8 @@ def create_app(settings: Settings, *, limits: Limits | None = None) -> web.Appli
     app = web.Application(client_max_size=MAX_UPLOAD_BYTES)
     app[settings_key] = settings
     app[pseudonymizer_key] = Pseudonymizer(pseudonym_key(settings))
-    app[limits_key] = limits = limits or MemoryLimits()
+    app[shared_key] = shared = shared_state(settings)  # in Redis with `redis_url`
+    app[limits_key] = limits = limits or shared.limits
     app[database_key] = database = Database(settings.database_url)
     sessions = StaffSessions(database, dt.timedelta(hours=settings.staff_session_hours))
     app.middlewares.extend(
@@ -96,6 +99,7 @@ def create_app(settings: Settings, *, limits: Limits | None = None) -> web.Appli
         limits, settings.sign_in_free_attempts, settings.sign_in_address_ceiling
     )
     app.on_response_prepare.append(security.add_security_headers)
+    app.cleanup_ctx.append(_shared_lifetime)
     app.cleanup_ctx.append(_core_lifetime)
     if settings.telegram_enabled:
         app.cleanup_ctx.append(_telegram_lifetime)
@@ -105,7 +109,7 @@ def create_app(settings: Settings, *, limits: Limits | None = None) -> web.Appli
     app.router.add_get("/", _chat_page)
     app.router.add_post("/api/chat", _chat_message)
     app.router.add_get("/api/chat/inbox", _chat_inbox)
-    app.router.add_get("/healthz", _health)
+    add_operations_routes(app)
     app.router.add_post(WEBHOOK_PATH, _telegram_webhook)
     app.router.add_static("/static", STATIC_DIR)
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True)
@@ -139,7 +143,7 @@ async def _core_lifetime(app: web.Application) -> AsyncIterator[None]:
     users = UserStore(database)
     cases = CaseStore(database)
     addresses = AddressBox(pseudonym_key(settings))
-    events = CaseEvents()
+    events = app[shared_key].events
     relay = Relay(
         RelayConfig(
             interval_seconds=settings.handoff_relay_interval_seconds,
@@ -188,7 +192,7 @@ async def _core_lifetime(app: web.Application) -> AsyncIterator[None]:
     app[relay_key] = relay
     app[desk_key] = desk
     app[conversation_key] = conversation
-    inbox = WebChatInbox(catalogs.localizer(settings.staff_language))
+    inbox = WebChatInbox(catalogs.localizer(settings.staff_language), app[shared_key].pending)
     relay.people[WEB_CHANNEL] = inbox
     app[inbox_key] = inbox
     app[webchat_key] = WebChat(
@@ -200,6 +204,13 @@ async def _core_lifetime(app: web.Application) -> AsyncIterator[None]:
     yield
     await rasa.close()
     await database.dispose()
+
+
+async def _shared_lifetime(app: web.Application) -> AsyncIterator[None]:
+    shared = app[shared_key]
+    await shared.start()
+    yield
+    await shared.close()
 
 
 async def _retention_lifetime(app: web.Application) -> AsyncIterator[None]:
@@ -234,7 +245,7 @@ async def _telegram_lifetime(app: web.Application) -> AsyncIterator[None]:
     settings = app[settings_key]
     conversation = app[conversation_key]
     channel = TelegramChannel(conversation, app[pseudonymizer_key])
-    application = build_application(settings, channel)
+    application = build_application(settings, channel, app[limits_key])
     relay = app[relay_key]
     relay.people[CHANNEL] = TelegramPeople(application.bot, settings.mediators_chat_id)
     if settings.mediators_chat_id is not None:
@@ -258,10 +269,6 @@ async def _chat_message(request: web.Request) -> web.Response:
 
 async def _chat_inbox(request: web.Request) -> web.Response:
     return await request.app[inbox_key].get_inbox(request)
-
-
-async def _health(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok", "telegram": telegram_key in request.app})
 
 
 async def _telegram_webhook(request: web.Request) -> web.Response:

@@ -16,6 +16,7 @@ from bot.kb.db import Database
 from bot.limits import Limits
 from bot.pseudonym import Pseudonymizer
 from bot.settings import Settings
+from bot.shared import SharedState
 
 settings_key = web.AppKey("settings", Settings)
 database_key = web.AppKey("database", Database)
@@ -30,3 +31,4 @@ inbox_key = web.AppKey("webchat_inbox", WebChatInbox)
 webchat_key = web.AppKey("webchat", WebChat)
 pseudonymizer_key = web.AppKey("pseudonymizer", Pseudonymizer)
 limits_key = web.AppKey("limits", Limits)
+shared_key = web.AppKey("shared", SharedState)
