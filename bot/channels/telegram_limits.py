@@ -40,10 +40,12 @@ class SharedFloodLimiter(BaseRateLimiter[int]):
         group_messages_per_minute: int,
         overall_per_second: int = FloodLimit.MESSAGES_PER_SECOND,
         max_retries: int = 3,
+        group_window_seconds: float = GROUP_WINDOW_SECONDS,  # shorter in unit tests only
     ) -> None:
         self._limits = limits
-        self._group_rate = group_messages_per_minute
-        self._overall_rate = overall_per_second
+        self._group_rate = int(group_messages_per_minute)
+        self._group_window = group_window_seconds
+        self._overall_rate = int(overall_per_second)
         self._max_retries = max_retries
 
     async def initialize(self) -> None:
@@ -83,7 +85,7 @@ class SharedFloodLimiter(BaseRateLimiter[int]):
         group = group_of(chat_id)
         if group is not None:
             key = f"telegram:group:{group}"
-            await self._wait("group", key, self._group_rate, GROUP_WINDOW_SECONDS)
+            await self._wait("group", key, self._group_rate, self._group_window)
         await self._wait("overall", OVERALL_KEY, self._overall_rate, 1.0)
 
     async def _wait(self, budget: str, key: str, limit: int, window: float) -> None:

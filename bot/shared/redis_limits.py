@@ -72,7 +72,7 @@ class RedisLimits:
 
     async def take(self, key: str, limit: int, window_seconds: float) -> float:
         wait = await self._take(
-            keys=[self._prefix + key], args=[limit, _micros(window_seconds), _member()]
+            keys=[self._prefix + key], args=[int(limit), _micros(window_seconds), _member()]
         )
         return int(wait) / MICROS
 
