@@ -39,8 +39,13 @@ class RedisCaseEvents(CaseEvents):
             self.deliver(case_id)
 
     async def start(self) -> None:
-        """Subscribed when this returns: nothing published afterwards is missed."""
-        pubsub = await self._subscribed()
+        """Subscribed when this returns (nothing published afterwards is missed), unless Redis
+        is unreachable: then the worker starts anyway, not ready (`/readyz`), and keeps trying."""
+        pubsub: PubSub | None = None
+        try:
+            pubsub = await self._subscribed()
+        except (RedisError, OSError):
+            logger.warning("Redis unreachable at start-up: live events will follow when it is")
         self._listener = asyncio.create_task(self._listen(pubsub), name="case-events")
 
     async def stop(self) -> None:
