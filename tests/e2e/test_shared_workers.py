@@ -31,6 +31,7 @@ from bot.web.app import create_app
 from bot.web.keys import telegram_key
 from tests.conftest import Stack
 from tests.support import processes
+from tests.support.nginx import nginx_binary, nginx_in_front
 from tests.support.redis import REDIS_URL, redis_prefix
 from tests.support.staff import add_mediator
 from tests.support.staff_http import StaffClient
@@ -126,9 +127,11 @@ async def open_web_case(
     return case.id
 
 
-def person_session() -> aiohttp.ClientSession:
+def person_session(verify_tls: bool = True) -> aiohttp.ClientSession:
     return aiohttp.ClientSession(
-        headers={"Accept-Language": "en"}, cookie_jar=aiohttp.CookieJar(unsafe=True)
+        headers={"Accept-Language": "en"},
+        cookie_jar=aiohttp.CookieJar(unsafe=True),
+        connector=aiohttp.TCPConnector(ssl=None if verify_tls else False),
     )
 
 
@@ -308,3 +311,67 @@ async def test_a_worker_is_not_ready_without_rasa_or_redis(workers: StartWorker)
     status, body = await get(no_redis + "/readyz")
     assert status == 503 and json.loads(body)["redis"] is False
     assert (await get(no_redis + "/healthz"))[0] == 200  # alive all the same
+
+
+# --- nginx in front of two workers (deploy/nginx/assistant.conf) ------------------------------
+
+
+@pytest.fixture
+def nginx_binary_available() -> None:
+    if nginx_binary() is None:
+        pytest.skip(
+            "Debian's nginx is not installed here (NGINX_BINARY=/path/to/nginx to point at one)"
+        )
+
+
+async def test_nginx_in_front_of_two_workers(
+    pg_stack: Stack, workers: StartWorker, nginx_binary_available: None, tmp_path: Path
+) -> None:
+    ports = [processes.free_port(), processes.free_port()]
+    proxied = {
+        "trusted_proxies": ["127.0.0.1/32"],
+        "webchat_messages_per_minute": 4,
+    }
+    with nginx_in_front(ports, tmp_path) as nginx:
+        public = nginx.public_url
+        for port in ports:
+            await workers(web_port=port, public_url=public, **proxied)
+        mediator = await add_mediator(pg_stack.database, ["en"], password=PASSWORD)
+        tls = aiohttp.TCPConnector(ssl=False)  # the test's self-signed certificate
+        async with aiohttp.ClientSession(connector=tls) as client:
+            async with client.get(
+                f"http://127.0.0.1:{nginx.http_port}/", allow_redirects=False
+            ) as r:
+                assert r.status == 301 and r.headers["Location"].startswith("https://")
+            for path, expected in (("/healthz", 200), ("/metrics", 404), ("/readyz", 404)):
+                async with client.get(public + path) as response:
+                    assert response.status == expected, path
+            async with client.post(public + "/telegram/webhook", json={}) as response:
+                assert response.status == 403  # not from Telegram's addresses
+
+        # the console's WebSocket through nginx, over TLS, whichever worker it lands on
+        async with StaffClient(public, verify_tls=False) as staff, person_session(False) as person:
+            assert await staff.sign_in(mediator.username, PASSWORD, area="console") == 303
+            socket = await staff.session.ws_connect(
+                public.replace("https", "wss") + "/console/live", headers={"Origin": public}
+            )
+            case_id = await open_web_case(
+                pg_stack, person, public, f"through nginx {uuid.uuid4().hex[:8]}"
+            )
+            while True:  # other tests' cases may pass by; ours arrives within the deadline
+                event = json.loads((await socket.receive(timeout=5)).data)
+                if event["case"] == case_id:
+                    break
+            await socket.close()
+
+            # a client cannot pick its address: nginx replaces X-Forwarded-For, and the
+            # limit per address (4 a minute, 3 used above) counts every request as one client
+            statuses = []
+            for n in range(2):
+                async with person.post(
+                    public + "/api/chat",
+                    json={"text": "ciao"},
+                    headers={"X-Forwarded-For": f"203.0.113.{n}"},
+                ) as response:
+                    statuses.append(response.status)
+            assert statuses == [200, 429]
