@@ -4,17 +4,27 @@ A sliding window is a sorted set of event times; a streak is a hash (count, time
 failure) that expires after its quiet period. Each operation is one Lua script, so it is
 atomic across workers, and every time comes from the Redis server's clock, so workers whose
 clocks differ still agree. Keys expire with their window: nothing stays behind.
+
+When Redis does not answer, the limits let everything through (and say so in the log, and
+`/readyz` reports the worker not ready): people keep getting answers during a Redis outage,
+and Telegram's own 429s, which the bot waits out, stand in for the flood budgets.
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from bot.limits import Streak
 
+logger = logging.getLogger(__name__)
 MICROS = 1_000_000
+T = TypeVar("T")
 
 # KEYS[1] = window; ARGV = limit, window (µs), a unique member. Returns the wait in µs (0 = taken).
 TAKE = """
@@ -71,32 +81,42 @@ class RedisLimits:
         self._streak = client.register_script(STREAK)
 
     async def take(self, key: str, limit: int, window_seconds: float) -> float:
-        wait = await self._take(
-            keys=[self._prefix + key], args=[int(limit), _micros(window_seconds), _member()]
-        )
+        args: list[str | int] = [int(limit), _micros(window_seconds), _member()]
+        wait = await _or(0, lambda: self._take(keys=[self._prefix + key], args=args))
         return int(wait) / MICROS
 
     async def count(self, key: str, window_seconds: float) -> int:
-        return int(
-            await self._count_or_add(keys=[self._prefix + key], args=[_micros(window_seconds), ""])
-        )
+        args: list[str | int] = [_micros(window_seconds), ""]
+        return int(await _or(0, lambda: self._count_or_add(keys=[self._prefix + key], args=args)))
 
     async def add(self, key: str, window_seconds: float) -> None:
-        await self._count_or_add(
-            keys=[self._prefix + key], args=[_micros(window_seconds), _member()]
-        )
+        args: list[str | int] = [_micros(window_seconds), _member()]
+        await _or(0, lambda: self._count_or_add(keys=[self._prefix + key], args=args))
 
     async def streak(self, key: str) -> Streak:
-        count, age = await self._streak(keys=[self._prefix + "streak:" + key], args=[""])
+        keys = [self._prefix + "streak:" + key]
+        count, age = await _or([0, 0], lambda: self._streak(keys=keys, args=[""]))
         return Streak(int(count), int(age) / MICROS if count else 0.0)
 
     async def extend_streak(self, key: str, forget_after_seconds: float) -> Streak:
-        forget_ms = max(1, round(forget_after_seconds * 1000))
-        count, _ = await self._streak(keys=[self._prefix + "streak:" + key], args=[forget_ms])
+        keys, forget_ms = (
+            [self._prefix + "streak:" + key],
+            max(1, round(forget_after_seconds * 1000)),
+        )
+        count, _ = await _or([0, 0], lambda: self._streak(keys=keys, args=[forget_ms]))
         return Streak(int(count), 0.0)
 
     async def end_streak(self, key: str) -> None:
-        await self._client.delete(self._prefix + "streak:" + key)
+        await _or(0, lambda: self._client.delete(self._prefix + "streak:" + key))
+
+
+async def _or(fallback: T, call: Callable[[], Awaitable[T]]) -> T:
+    """The answer of Redis, or `fallback` (allow) when it does not answer."""
+    try:
+        return await call()
+    except (RedisError, OSError):
+        logger.warning("Redis does not answer: limits let this through")
+        return fallback
 
 
 def _micros(seconds: float) -> int:

@@ -232,3 +232,17 @@ async def test_a_429_is_waited_out_and_retried() -> None:
     assert result == {"chat_id": 5} and len(api.times) == 1
     with pytest.raises(RetryAfter):
         await send(SharedFloodLimiter(MemoryLimits(), 20, max_retries=1), FakeBotApi(2), 5)
+
+
+async def test_limits_let_everything_through_while_redis_is_down() -> None:
+    nowhere = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=1)
+    limits = RedisLimits(nowhere, "down:")
+    try:
+        assert [await limits.take("k", 1, 60) for _ in range(3)] == [0.0, 0.0, 0.0]
+        await limits.add("a", 60)
+        assert await limits.count("a", 60) == 0
+        assert (await limits.extend_streak("s", 60)).count == 0
+        assert (await limits.streak("s")).count == 0
+        await limits.end_streak("s")
+    finally:
+        await nowhere.aclose()
