@@ -3,18 +3,22 @@
 The page polls whichever worker the load balancer picks, so with several workers the
 messages wait in Redis (`RedisPendingReplies`): a list per chat session, under a hash of the
 session id (the id is the session's only credential), kept for a day at most. `make run`'s
-one process keeps them in memory (`MemoryPendingReplies`).
+one process keeps them in memory (`MemoryPendingReplies`). Storing raises when Redis does not
+answer: the relay has not marked the message delivered, and tries again at its next round.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections import defaultdict
 from typing import Any, Protocol
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
+logger = logging.getLogger(__name__)
 Pending = dict[str, Any]  # one message, as the page reads it (JSON)
 KEEP_SECONDS = 24 * 3600
 
@@ -55,9 +59,14 @@ class RedisPendingReplies:
             await pipe.execute()
 
     async def take(self, address: str) -> list[Pending]:
+        """While Redis does not answer: nothing yet (the page asks again; nothing is lost)."""
         key = self._key(address)
-        async with self._client.pipeline(transaction=True) as pipe:
-            pipe.lrange(key, 0, -1)
-            pipe.delete(key)
-            stored, _ = await pipe.execute()
+        try:
+            async with self._client.pipeline(transaction=True) as pipe:
+                pipe.lrange(key, 0, -1)
+                pipe.delete(key)
+                stored, _ = await pipe.execute()
+        except (RedisError, OSError):
+            logger.warning("Redis does not answer: web chat replies wait")
+            return []
         return [json.loads(item) for item in stored]
