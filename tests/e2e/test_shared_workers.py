@@ -14,9 +14,11 @@ import asyncio
 import ipaddress
 import json
 import socket
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -375,3 +377,56 @@ async def test_nginx_in_front_of_two_workers(
                 ) as response:
                     statuses.append(response.status)
             assert statuses == [200, 429]
+
+
+# --- metrics of several worker processes on one scrape (PROMETHEUS_MULTIPROC_DIR) ---------------
+
+
+async def test_any_worker_shows_every_workers_metrics_with_a_shared_directory(
+    pg_stack: Stack, tmp_path: Path
+) -> None:
+    """Two real `python -m bot.main` processes sharing PROMETHEUS_MULTIPROC_DIR (the setting
+    for workers on one SO_REUSEPORT port): what one worker measured, the other reports."""
+    shared_dir = tmp_path / "metrics"
+    shared_dir.mkdir()
+    ports = [processes.free_port(), processes.free_port()]
+    async with redis_prefix() as prefix:
+        env = {
+            "DATABASE_URL": pg_stack.settings.database_url,
+            "REDIS_URL": REDIS_URL,
+            "REDIS_KEY_PREFIX": prefix,
+            "RASA_URL": pg_stack.settings.rasa_url,
+            "RASA_AUTH_TOKEN": pg_stack.settings.rasa_token,
+            "PSEUDONYM_KEY": "metrics-workers-pseudonym-key",
+            "SESSION_KEY": "metrics-workers-session-key-0123456789abcdef",
+            "RUN_BACKGROUND_WORK": "false",
+            "RASA_TRACKER_DATABASE_URL": "",
+            "PROMETHEUS_MULTIPROC_DIR": str(shared_dir),
+            "LOG_LEVEL": "WARNING",
+        }
+        with ExitStack() as running:
+            for n, port in enumerate(ports):
+                running.enter_context(
+                    processes.running(
+                        [sys.executable, "-m", "bot.main"],
+                        {**env, "WEB_PORT": str(port)},
+                        f"http://127.0.0.1:{port}/healthz",
+                        tmp_path / f"worker-{n}.log",
+                        60,
+                    )
+                )
+            first, second = (f"http://127.0.0.1:{port}" for port in ports)
+            before = render_count((await get(second + "/metrics"))[1])
+            async with person_session() as person:
+                for _ in range(3):
+                    await chat(person, first, {"button": "t:job"})  # rendered by the first
+            status, metrics = await get(second + "/metrics")
+            assert status == 200
+            assert render_count(metrics) >= before + 3
+
+
+def render_count(metrics: str) -> float:
+    lines = [
+        line for line in metrics.splitlines() if line.startswith("assistant_render_seconds_count")
+    ]
+    return sum(float(line.split()[-1]) for line in lines)
