@@ -16,17 +16,10 @@ prefix of the run, deleted afterwards.
 from __future__ import annotations
 
 import asyncio
-import itertools
-import json
 import statistics
 import tempfile
-import time
-from collections.abc import Awaitable, Callable
-from contextlib import ExitStack
 from pathlib import Path
 
-import aiohttp
-from aiohttp import web
 from redis.asyncio import Redis
 
 from bot.handoff.events import CaseEvents
@@ -36,23 +29,13 @@ from bot.shared.pending import MemoryPendingReplies, PendingReplies, RedisPendin
 from bot.shared.redis_limits import RedisLimits
 from bot.web.app import create_app
 from tests.bench.handoff import pct
+from tests.bench.security import alternating, micro, serving
 from tests.conftest import stack_settings
 from tests.support import processes
 from tests.support.redis import REDIS_URL, redis_prefix
 from tests.support.telegram_double import BotApiDouble
 
 MICRO_ROUNDS = 3000
-CHAT_ROUNDS = 150
-BODY = json.dumps({"text": "cerco lavoro a Bologna, sono arrivato da poco"}).encode()
-
-
-async def micro(run: Callable[[int], Awaitable[object]], rounds: int = MICRO_ROUNDS) -> list[float]:
-    times = []
-    for i in range(rounds):
-        started = time.perf_counter_ns()
-        await run(i)
-        times.append((time.perf_counter_ns() - started) / 1000)
-    return times
 
 
 async def limit_costs(limits: Limits) -> dict[str, list[float]]:
@@ -62,7 +45,10 @@ async def limit_costs(limits: Limits) -> dict[str, list[float]]:
     async def streak(i: int) -> object:
         return await limits.streak(f"sign-in:{i % 50}")
 
-    return {"sliding-window limit (take)": await micro(window), "streak read": await micro(streak)}
+    return {
+        "sliding-window limit (take)": await micro(window, MICRO_ROUNDS),
+        "streak read": await micro(streak, MICRO_ROUNDS),
+    }
 
 
 async def pending_costs(pending: PendingReplies) -> list[float]:
@@ -70,7 +56,7 @@ async def pending_costs(pending: PendingReplies) -> list[float]:
         await pending.push(f"session-{i}", [{"text": "un messaggio del mediatore"}])
         return await pending.take(f"session-{i}")
 
-    return await micro(store_and_take)
+    return await micro(store_and_take, MICRO_ROUNDS)
 
 
 async def event_costs(publisher: CaseEvents, listener: CaseEvents) -> list[float]:
@@ -120,41 +106,22 @@ async def chat_path(
 ) -> dict[str, list[float]]:
     double = BotApiDouble()
     await double.start()
-    settings = stack_settings(rasa, database_url, double, workdir)
-    apps: dict[str, str] = {}
-    runners = []
-    for name, redis_url in (("in the process", None), ("in Redis", REDIS_URL)):
-        app_settings = settings.model_copy(
-            update={
-                "web_port": processes.free_port(),
-                "telegram_bot_token": None,
-                "run_background_work": False,
-                "redis_url": redis_url,
-                "redis_key_prefix": prefix,
-            }
-        )
-        runner = web.AppRunner(create_app(app_settings), access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", app_settings.web_port).start()
-        runners.append(runner)
-        apps[name] = f"http://127.0.0.1:{app_settings.web_port}/api/chat"
-    times: dict[str, list[float]] = {name: [] for name in apps}
+    settings = stack_settings(rasa, database_url, double, workdir).model_copy(
+        update={
+            "telegram_bot_token": None,
+            "run_background_work": False,
+            "redis_key_prefix": prefix,
+        }
+    )
+    apps = {
+        "in the process": create_app(settings),
+        "in Redis": create_app(settings.model_copy(update={"redis_url": REDIS_URL})),
+    }
     try:
-        async with aiohttp.ClientSession() as session:
-            for i, name in zip(range(CHAT_ROUNDS * 2), itertools.cycle(apps)):
-                started = time.perf_counter()
-                async with session.post(
-                    apps[name], data=BODY, headers={"Content-Type": "application/json"}
-                ) as answer:
-                    await answer.read()
-                    assert answer.status == 200, answer.status
-                if i >= 2 * 5:  # the first rounds warm caches and connections
-                    times[name].append((time.perf_counter() - started) * 1000)
+        async with serving(apps) as urls:
+            return await alternating(urls)
     finally:
-        for runner in runners:
-            await runner.cleanup()
         await double.stop()
-    return times
 
 
 async def run(rasa: processes.RasaServer, database_url: str, workdir: Path) -> str:
@@ -199,14 +166,11 @@ def render(
 
 
 async def standalone() -> str:
-    workdir = Path(tempfile.mkdtemp(prefix="bench-shared-"))
-    database_url = f"sqlite+aiosqlite:///{workdir / 'assistant.db'}"
-    processes.prepare_database(database_url)
-    with ExitStack() as stack:
-        rasa = stack.enter_context(processes.rasa_server(workdir))
-        stack.enter_context(
-            processes.action_server(rasa.action_port, database_url, workdir / "actions.log")
-        )
+    with processes.sample_stack(Path(tempfile.mkdtemp(prefix="bench-shared-"))) as (
+        rasa,
+        database_url,
+        workdir,
+    ):
         return await run(rasa, database_url, workdir)
 
 
