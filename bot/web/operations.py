@@ -134,9 +134,15 @@ async def _answers(session: aiohttp.ClientSession, url: str) -> bool:
 
 async def metrics(request: web.Request) -> web.Response:
     require_operator(request)
-    snapshot = CollectorRegistry(auto_describe=False)
-    snapshot.register(DatabaseFigures(*await database_figures(request.app[database_key])))
-    body = generate_latest(process_registry()) + generate_latest(snapshot)
+    body = generate_latest(process_registry())
+    try:
+        figures = await database_figures(request.app[database_key])
+    except Exception:  # the database is down: the process's metrics still help (see /readyz)
+        logger.warning("metrics: the database does not answer", exc_info=True)
+    else:
+        snapshot = CollectorRegistry(auto_describe=False)
+        snapshot.register(DatabaseFigures(*figures))
+        body += generate_latest(snapshot)
     return web.Response(body=body, headers={hdrs.CONTENT_TYPE: METRICS_CONTENT_TYPE})
 
 
