@@ -1,7 +1,7 @@
 """Rate limits: sliding windows of events, and counters with a memory of the last event.
 
 `MemoryLimits` keeps them in the process (one app process: `make run`); the production
-profile shares them between workers through Redis (`bot.shared.RedisLimits`), with the same
+profile shares them between workers through Redis (`bot.shared.redis_limits`), with the same
 interface. Keys never hold a person's identifier or a network address in clear: callers
 pass pseudonyms or keyed hashes (`bot.pseudonym.tag`).
 """

@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     telegram_poll_interval: float = 0.0
 
     database_url: str = DEFAULT_DATABASE_URL
+    # production: Redis for what the app processes share (limits, live events, intake); unset = in-process
+    redis_url: str | None = None
+    # prefix of every Redis key and channel of this deployment (two deployments, or test runs,
+    # on one Redis never meet)
+    redis_key_prefix: str = "assistant:"
 
     web_host: str = "127.0.0.1"
     web_port: int = 8080
@@ -103,6 +108,9 @@ class Settings(BaseSettings):
     default_language: str = "it"
     max_text_chars: int = Field(default=1000, ge=100, le=4000)
     log_level: str = "INFO"
+    # /metrics and /readyz answer loopback callers that came through no proxy; with this token
+    # (header `Authorization: Bearer …`) they answer anyone who presents it (a Prometheus elsewhere)
+    metrics_token: SecretStr | None = None
 
     @property
     def telegram_enabled(self) -> bool:

@@ -21,7 +21,6 @@ from typing import Any
 from telegram import BotCommand, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     BaseUpdateProcessor,
     CallbackQueryHandler,
@@ -30,6 +29,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.channels.telegram_limits import SharedFloodLimiter
 from bot.channels.telegram_send import send_all
 from bot.conversation import Conversation
 from bot.core import buttons, menus, replies
@@ -43,6 +43,7 @@ from bot.core.messages import (
     telegram_origin,
 )
 from bot.i18n import SUPPORTED_LANGUAGES
+from bot.limits import Limits
 from bot.pseudonym import Pseudonymizer
 from bot.settings import Settings
 
@@ -183,7 +184,10 @@ class TelegramChannel:
         await send_all(context.bot, chat.id, await self._conversation.handle(inbound))
 
 
-def build_application(settings: Settings, channel: TelegramChannel) -> TelegramApplication:
+def build_application(
+    settings: Settings, channel: TelegramChannel, limits: Limits
+) -> TelegramApplication:
+    """The bot; its flood budgets are windows of `limits` (shared by every worker)."""
     assert settings.telegram_bot_token is not None
     builder = (
         Application.builder()
@@ -191,13 +195,7 @@ def build_application(settings: Settings, channel: TelegramChannel) -> TelegramA
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_file_url)
         .concurrent_updates(PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES))
-        .rate_limiter(
-            AIORateLimiter(
-                group_max_rate=settings.telegram_group_messages_per_minute,
-                group_time_period=60,
-                max_retries=3,
-            )
-        )
+        .rate_limiter(SharedFloodLimiter(limits, settings.telegram_group_messages_per_minute))
         .connection_pool_size(64)
         .pool_timeout(10)
     )

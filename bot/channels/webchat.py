@@ -14,7 +14,6 @@ import json
 import re
 import secrets
 import uuid
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -40,6 +39,7 @@ from bot.handoff.texts import message_placeholder
 from bot.i18n import Localizer
 from bot.limits import Limits, retry_after
 from bot.pseudonym import Pseudonymizer
+from bot.shared.pending import MemoryPendingReplies, PendingReplies
 
 CHANNEL = Channel.WEB.value
 SESSION_COOKIE = "chat_session"
@@ -172,24 +172,24 @@ def outbound_json(outbound: Outbound) -> dict[str, Any]:
 class WebChatInbox:
     """Messages for web chat users that arrive later (a mediator's replies, case news).
 
-    The page polls `/api/chat/inbox`. Kept in memory here (one app process); the production
-    profile keeps them in Redis (`bot.shared`).
+    The page polls `/api/chat/inbox`. They wait in `pending`: in this process, or in Redis
+    when several workers serve the page (`bot.shared.pending`).
     """
 
-    def __init__(self, staff: Localizer) -> None:
-        self._pending: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    def __init__(self, staff: Localizer, pending: PendingReplies | None = None) -> None:
+        self._pending = pending or MemoryPendingReplies()
         self._staff = staff
 
     async def send(self, address: str, messages: Sequence[Outbound]) -> None:
-        self._pending[address].extend(outbound_json(m) for m in messages)
+        await self._pending.push(address, [outbound_json(m) for m in messages])
 
     async def relay_to_person(self, address: str, message: CaseMessage) -> None:
         text = message.text if message.kind == "text" else message_placeholder(self._staff, message)
-        self._pending[address].append(outbound_json(Outbound(text=escape(text))))
+        await self._pending.push(address, [outbound_json(Outbound(text=escape(text)))])
 
-    def take(self, address: str) -> list[dict[str, Any]]:
-        return self._pending.pop(address, [])
+    async def take(self, address: str) -> list[dict[str, Any]]:
+        return await self._pending.take(address)
 
     async def get_inbox(self, request: web.Request) -> web.Response:
         session_id = request.cookies.get(SESSION_COOKIE)
-        return web.json_response({"messages": self.take(session_id) if session_id else []})
+        return web.json_response({"messages": await self.take(session_id) if session_id else []})

@@ -29,6 +29,7 @@ from bot.i18n import Localizer
 from bot.kb.db import Database
 from bot.kb.models import City, Service
 from bot.kb.queries import city_by_slug, list_cities, services_by_ids
+from bot.metrics import RENDER_SECONDS
 
 A = TypeVar("A")
 RenderFunction = Callable[["Renderer", Localizer, Any], Awaitable[list[Outbound]]]
@@ -53,7 +54,8 @@ class Renderer:
         function = RENDERERS.get(type(answer))
         if function is None or isinstance(answer, HandoffOffer):
             return [menus.menu_message(loc)]  # the handoff desk answers these
-        return await function(self, loc, answer)
+        with RENDER_SECONDS.time():
+            return await function(self, loc, answer)
 
     async def cities(self) -> Sequence[City]:
         async with self._database.session() as session:

@@ -30,14 +30,13 @@ from bot.core.users import UserStore
 from bot.handoff.addresses import AddressBox
 from bot.handoff.cases import CaseStore
 from bot.handoff.desk import DeskConfig, HandoffDesk
-from bot.handoff.events import CaseEvents
 from bot.handoff.relay import Relay, RelayConfig
 from bot.handoff.safeguarding import SafeguardingLexicon
 from bot.i18n import Catalogs
 from bot.kb.db import Database
 from bot.kb.sealed import load_sealer
 from bot.kb.unanswered import UnansweredLog
-from bot.limits import Limits, MemoryLimits
+from bot.limits import Limits
 from bot.privacy.access import DataAccess
 from bot.privacy.erasure import Eraser
 from bot.privacy.log import PrivacyLog
@@ -46,6 +45,7 @@ from bot.privacy.rekey import Renamer
 from bot.privacy.retention import purge
 from bot.pseudonym import Pseudonymizer, load_or_create_key, read_previous_keys
 from bot.settings import Settings
+from bot.shared import shared_state
 from bot.staff.sessions import StaffSessions
 from bot.staff.sign_in_limits import SignInLimiter
 from bot.web import security
@@ -66,10 +66,12 @@ from bot.web.keys import (
     rasa_key,
     relay_key,
     settings_key,
+    shared_key,
     telegram_key,
     webchat_key,
 )
 from bot.web.notice import add_notice_routes
+from bot.web.operations import add_operations_routes
 from bot.web.pages import limiter_key
 from bot.workspace.uploads import purge_expired_uploads
 from rasa_components.sealing import TextSealer
@@ -91,7 +93,8 @@ def create_app(settings: Settings, *, limits: Limits | None = None) -> web.Appli
     app[pseudonymizer_key] = Pseudonymizer(
         pseudonym_key(settings), read_previous_keys(settings.previous_pseudonym_keys_file)
     )
-    app[limits_key] = limits = limits or MemoryLimits()
+    app[shared_key] = shared = shared_state(settings)  # in Redis with `redis_url`
+    app[limits_key] = limits = limits or shared.limits
     app[database_key] = database = Database(settings.database_url, text_sealer(settings))
     sessions = StaffSessions(database, dt.timedelta(hours=settings.staff_session_hours))
     app.middlewares.extend(
@@ -107,6 +110,7 @@ def create_app(settings: Settings, *, limits: Limits | None = None) -> web.Appli
         limits, settings.sign_in_free_attempts, settings.sign_in_address_ceiling
     )
     app.on_response_prepare.append(security.add_security_headers)
+    app.cleanup_ctx.append(_shared_lifetime)
     app.cleanup_ctx.append(_core_lifetime)
     if settings.telegram_enabled:
         app.cleanup_ctx.append(_telegram_lifetime)
@@ -116,7 +120,7 @@ def create_app(settings: Settings, *, limits: Limits | None = None) -> web.Appli
     app.router.add_get("/", _chat_page)
     app.router.add_post("/api/chat", _chat_message)
     app.router.add_get("/api/chat/inbox", _chat_inbox)
-    app.router.add_get("/healthz", _health)
+    add_operations_routes(app)
     app.router.add_post(WEBHOOK_PATH, _telegram_webhook)
     app.router.add_static("/static", STATIC_DIR)
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True)
@@ -155,7 +159,7 @@ async def _core_lifetime(app: web.Application) -> AsyncIterator[None]:
     users = UserStore(database)
     cases = CaseStore(database)
     addresses = AddressBox(pseudonym_key(settings), database.sealer)
-    events = CaseEvents()
+    events = app[shared_key].events
     relay = Relay(
         RelayConfig(
             interval_seconds=settings.handoff_relay_interval_seconds,
@@ -208,7 +212,7 @@ async def _core_lifetime(app: web.Application) -> AsyncIterator[None]:
     app[desk_key] = desk
     app[privacy_key] = privacy
     app[conversation_key] = conversation
-    inbox = WebChatInbox(catalogs.localizer(settings.staff_language))
+    inbox = WebChatInbox(catalogs.localizer(settings.staff_language), app[shared_key].pending)
     relay.people[WEB_CHANNEL] = inbox
     app[inbox_key] = inbox
     app[webchat_key] = WebChat(
@@ -248,6 +252,13 @@ def build_privacy_desk(
     )
 
 
+async def _shared_lifetime(app: web.Application) -> AsyncIterator[None]:
+    shared = app[shared_key]
+    await shared.start()
+    yield
+    await shared.close()
+
+
 async def _retention_lifetime(app: web.Application) -> AsyncIterator[None]:
     """Deletes what is older than the retention period at start-up, then once a day."""
     settings = app[settings_key]
@@ -284,7 +295,7 @@ async def _telegram_lifetime(app: web.Application) -> AsyncIterator[None]:
     settings = app[settings_key]
     conversation = app[conversation_key]
     channel = TelegramChannel(conversation, app[pseudonymizer_key])
-    application = build_application(settings, channel)
+    application = build_application(settings, channel, app[limits_key])
     relay = app[relay_key]
     relay.people[CHANNEL] = TelegramPeople(application.bot, settings.mediators_chat_id)
     if settings.mediators_chat_id is not None:
@@ -308,10 +319,6 @@ async def _chat_message(request: web.Request) -> web.Response:
 
 async def _chat_inbox(request: web.Request) -> web.Response:
     return await request.app[inbox_key].get_inbox(request)
-
-
-async def _health(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok", "telegram": telegram_key in request.app})
 
 
 async def _telegram_webhook(request: web.Request) -> web.Response:

@@ -17,6 +17,7 @@ from bot.limits import Limits
 from bot.privacy.person import PrivacyDesk
 from bot.pseudonym import Pseudonymizer
 from bot.settings import Settings
+from bot.shared import SharedState
 
 settings_key = web.AppKey("settings", Settings)
 database_key = web.AppKey("database", Database)
@@ -32,3 +33,4 @@ webchat_key = web.AppKey("webchat", WebChat)
 pseudonymizer_key = web.AppKey("pseudonymizer", Pseudonymizer)
 limits_key = web.AppKey("limits", Limits)
 privacy_key = web.AppKey("privacy", PrivacyDesk)
+shared_key = web.AppKey("shared", SharedState)

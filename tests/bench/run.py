@@ -28,7 +28,7 @@ from pathlib import Path
 import aiohttp
 import psutil
 
-from tests.bench import handoff, privacy, security, workspace
+from tests.bench import handoff, privacy, security, shared_state, workspace
 from tests.support import processes
 from tests.support.telegram_double import TOKEN, BotApiDouble, TelegramUser
 
@@ -208,6 +208,7 @@ def sections() -> dict[str, Section]:
         "workspace": workspace.run,
         "security": security.run,
         "privacy": privacy_section,
+        "shared_state": shared_state.run,
     }
 
 

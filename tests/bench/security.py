@@ -15,7 +15,8 @@ import itertools
 import json
 import statistics
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
@@ -59,9 +60,9 @@ class NoLimits:
         return None
 
 
-async def micro(run: Callable[[int], Awaitable[object]]) -> list[float]:
+async def micro(run: Callable[[int], Awaitable[object]], rounds: int = MICRO_ROUNDS) -> list[float]:
     times = []
-    for i in range(MICRO_ROUNDS):
+    for i in range(rounds):
         started = time.perf_counter_ns()
         await run(i)
         times.append((time.perf_counter_ns() - started) / 1000)
@@ -108,41 +109,50 @@ async def chat_path(
 ) -> dict[str, list[float]]:
     double = BotApiDouble()
     await double.start()
-    settings = stack_settings(rasa, database_url, double, workdir)
-    apps: dict[str, str] = {}
-    runners = []
-    for name, limits, headers in (("with the checks", None, True), ("without", NoLimits(), False)):
-        app_settings = settings.model_copy(
-            update={
-                "web_port": processes.free_port(),
-                "telegram_bot_token": None,
-                "run_background_work": False,
-            }
-        )
-        app = create_app(app_settings, limits=limits)
-        if not headers:
-            app.on_response_prepare.remove(security.add_security_headers)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", app_settings.web_port).start()
-        runners.append(runner)
-        apps[name] = f"http://127.0.0.1:{app_settings.web_port}/api/chat"
-    times: dict[str, list[float]] = {name: [] for name in apps}
+    settings = stack_settings(rasa, database_url, double, workdir).model_copy(
+        update={"telegram_bot_token": None, "run_background_work": False}
+    )
+    with_checks = create_app(settings)
+    without = create_app(settings, limits=NoLimits())
+    without.on_response_prepare.remove(security.add_security_headers)
     try:
-        async with aiohttp.ClientSession() as session:
-            for i, name in zip(range(CHAT_ROUNDS * 2), itertools.cycle(apps)):
-                started = time.perf_counter()
-                async with session.post(
-                    apps[name], data=BODY, headers={"Content-Type": "application/json"}
-                ) as answer:
-                    await answer.read()
-                    assert answer.status == 200, answer.status
-                if i >= 2 * 5:  # the first rounds warm caches and connections
-                    times[name].append((time.perf_counter() - started) * 1000)
+        async with serving({"with the checks": with_checks, "without": without}) as urls:
+            return await alternating(urls)
+    finally:
+        await double.stop()
+
+
+@asynccontextmanager
+async def serving(apps: dict[str, web.Application]) -> AsyncIterator[dict[str, str]]:
+    """Each app on a free loopback port: name → its web chat's URL."""
+    runners, urls = [], {}
+    try:
+        for name, app in apps.items():
+            port = processes.free_port()
+            runner = web.AppRunner(app, access_log=None)
+            await runner.setup()
+            runners.append(runner)
+            await web.TCPSite(runner, "127.0.0.1", port).start()
+            urls[name] = f"http://127.0.0.1:{port}/api/chat"
+        yield urls
     finally:
         for runner in runners:
             await runner.cleanup()
-        await double.stop()
+
+
+async def alternating(apps: dict[str, str], rounds: int = CHAT_ROUNDS) -> dict[str, list[float]]:
+    """The same web chat message posted to each app in turn (ms per answer, by app)."""
+    times: dict[str, list[float]] = {name: [] for name in apps}
+    async with aiohttp.ClientSession() as session:
+        for i, name in zip(range(rounds * len(apps)), itertools.cycle(apps)):
+            started = time.perf_counter()
+            async with session.post(
+                apps[name], data=BODY, headers={"Content-Type": "application/json"}
+            ) as answer:
+                await answer.read()
+                assert answer.status == 200, answer.status
+            if i >= len(apps) * 5:  # the first rounds warm caches and connections
+                times[name].append((time.perf_counter() - started) * 1000)
     return times
 
 

@@ -130,7 +130,8 @@ async def test_case_from_request_to_mediator_and_back_to_the_bot(
 
     # mediators: a topic named with number, language; a card with the summary and "Take case"
     thread = await topic_of(stack, case.id)
-    card = telegram.in_topic(thread)[0]
+    # the card follows the topic's creation: wait for it (sends may queue for the budget)
+    card = (await telegram.wait_for(lambda _: telegram.in_topic(thread), what="the case card"))[0]
     assert "صاحب البيت يريد طردي" in plain(card.text)
     assert card.button("🙋")["callback_data"] == f"case:take:{case.id}"
     assert str(telegram.topics[thread]["name"]).startswith(f"#{case.id} · ar")

@@ -115,6 +115,19 @@ def action_server(port: int, database_url: str, log: Path) -> Iterator[None]:
         yield
 
 
+@contextmanager
+def sample_stack(workdir: Path) -> Iterator[tuple[RasaServer, str, Path]]:
+    """Rasa and the action server on a new SQLite database with the sample data (a bench
+    section run alone): (Rasa, database URL, working directory)."""
+    database_url = f"sqlite+aiosqlite:///{workdir / 'assistant.db'}"
+    prepare_database(database_url)
+    with (
+        rasa_server(workdir) as rasa,
+        action_server(rasa.action_port, database_url, workdir / "actions.log"),
+    ):
+        yield rasa, database_url, workdir
+
+
 def prepare_database(database_url: str) -> None:
     """Migrate and load the sample data with the documented commands."""
     env = {**os.environ, "DATABASE_URL": database_url}

@@ -15,12 +15,17 @@ CSRF_INPUT = re.compile(r'name="csrf" value="([^"]+)"')
 
 
 class StaffClient:
-    def __init__(self, base_url: str, *, forwarded_for: str | None = None) -> None:
+    def __init__(
+        self, base_url: str, *, forwarded_for: str | None = None, verify_tls: bool = True
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
-        # unsafe=True: keep cookies of 127.0.0.1, as a browser does
+        # unsafe=True: keep cookies of 127.0.0.1, as a browser does; verify_tls=False for a
+        # test's self-signed certificate
         self.session = aiohttp.ClientSession(
-            headers=headers, cookie_jar=aiohttp.CookieJar(unsafe=True)
+            headers=headers,
+            cookie_jar=aiohttp.CookieJar(unsafe=True),
+            connector=aiohttp.TCPConnector(ssl=None if verify_tls else False),
         )
         self.last_sign_in_seconds = 0.0
 
