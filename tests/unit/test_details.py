@@ -11,7 +11,7 @@ import pytest
 from actions.details import Shown, asked_details, needs_new_services
 from bot.core.cards import ITALY
 from bot.core.contract import Detail
-from bot.core.details import details_block, detail_lines, next_date_on
+from bot.core.details import detail_lines, details_block, next_date_on
 from bot.kb.models import City, OpeningHours, Service, ServiceClosure, ServiceText
 from tests.support.expect import loc, plain, translated
 
