@@ -23,7 +23,7 @@ from bot.core.contract import Detail
 from bot.core.markup import Markup, bold, italic, join
 from bot.core.messages import Button
 from bot.i18n import Localizer
-from bot.kb.models import Service
+from bot.kb.models import Appointment, Cost, Service
 
 NEXT_OPENING_HORIZON_DAYS = 14
 
@@ -118,7 +118,11 @@ def detail_lines(
             return languages_lines(loc, service)
         case Detail.WEBSITE:
             return [f"🌐 {loc.isolate(service.website)}"] if service.website else None
-    return None  # appointment and cost: not in the knowledge base
+        case Detail.APPOINTMENT:
+            return appointment_lines(loc, service)
+        case Detail.COST:
+            return cost_lines(loc, service)
+    return None
 
 
 def map_lines(loc: Localizer, service: Service) -> list[str] | None:
@@ -138,6 +142,25 @@ def map_buttons_for(loc: Localizer, services: Sequence[Service]) -> list[list[Bu
             name = text.label if text and text.label else service.name
             rows.append([Button(f"🗺 {name}", url=url)])
     return rows
+
+
+def appointment_lines(loc: Localizer, service: Service) -> list[str] | None:
+    match service.appointment:
+        case Appointment.REQUIRED:
+            text = loc.gettext("An appointment is needed. To book it, contact the desk:")
+            return ["📅 " + text, *desk_contact(loc, service)]
+        case Appointment.NOT_NEEDED:
+            return ["📅 " + loc.gettext("No appointment needed: you can go during opening hours.")]
+    return None
+
+
+def cost_lines(loc: Localizer, service: Service) -> list[str] | None:
+    match service.cost:
+        case Cost.FREE:
+            return ["💶 " + loc.gettext("Free of charge.")]
+        case Cost.PAID:
+            return ["💶 " + loc.gettext("There is a fee: please ask the desk how much it costs.")]
+    return None
 
 
 def hours_lines(loc: Localizer, service: Service, today: dt.date) -> list[str] | None:

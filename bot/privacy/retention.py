@@ -58,7 +58,7 @@ async def purge(
             delete(UnansweredMessage).where(UnansweredMessage.received_at < cutoff)
         )
         held = await session.execute(
-            delete(HeldMedia).where(HeldMedia.received_at < min(cutoff, moment - HELD_MEDIA_KEPT))
+            delete(HeldMedia).where(HeldMedia.received_at < max(cutoff, moment - HELD_MEDIA_KEPT))
         )
         with_a_case = select(HandoffCase.user_pseudonym)  # what is left of them is kept
         people = await session.execute(

@@ -33,6 +33,8 @@ def desk(**fields: object) -> Service:
         languages_spoken=["it", "ar"],
         closed_on_public_holidays=True,
         valid_until=None,
+        appointment="",
+        cost="",
     )
     defaults.update(fields)
     service = Service(**defaults)
@@ -174,3 +176,14 @@ def test_the_next_date_on_a_weekday() -> None:
     assert next_date_on(monday, 0) == monday
     assert next_date_on(monday, 5) == dt.date(2026, 12, 12)
     assert next_date_on(monday, 6) == dt.date(2026, 12, 13)
+
+
+def test_appointment_and_cost_as_the_staff_set_them() -> None:
+    text = text_of("it", desk(appointment="required", cost="free"), Detail.APPOINTMENT, Detail.COST)
+    assert translated("it", "An appointment is needed. To book it, contact the desk:") in text
+    assert "+39 010 123456" in text
+    assert translated("it", "Free of charge.") in text
+    assert "non ho questa informazione" not in text
+    walk_in = text_of("en", desk(appointment="not_needed", cost="paid"), Detail.APPOINTMENT)
+    assert "No appointment needed: you can go during opening hours." in walk_in
+    assert "+39 010 123456" not in walk_in

@@ -1,4 +1,5 @@
-"""held media: voice notes and photos sent outside a case, held while a mediator is offered
+"""held media (voice notes and photos sent outside a case, held while a mediator is offered);
+whether a service needs an appointment and what it costs
 
 Revision ID: 0008_held_media
 Revises: 0004_security
@@ -17,6 +18,9 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('service', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('appointment', sa.String(length=16), server_default='', nullable=False))
+        batch_op.add_column(sa.Column('cost', sa.String(length=16), server_default='', nullable=False))
     op.create_table('held_media',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_pseudonym', sa.String(length=64), nullable=False),
@@ -37,3 +41,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_held_media_received_at'))
         batch_op.drop_index(batch_op.f('ix_held_media_user_pseudonym'))
     op.drop_table('held_media')
+    with op.batch_alter_table('service', schema=None) as batch_op:
+        batch_op.drop_column('cost')
+        batch_op.drop_column('appointment')
