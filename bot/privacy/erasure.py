@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import create_engine, delete, func, inspect, select, text
 
-from bot.handoff.models import CaseEvent, CaseMessage, CaseNote, HandoffCase
+from bot.handoff.models import CaseEvent, CaseMessage, CaseNote, HandoffCase, HeldMedia
 from bot.kb.db import Database
 from bot.kb.models import BotUser, UnansweredMessage
 from bot.settings import to_sync_url
@@ -103,6 +103,8 @@ class Eraser:
                 delete(UnansweredMessage).where(UnansweredMessage.user_pseudonym == pseudonym)
             )
             report.unanswered = int(getattr(unanswered, "rowcount", 0) or 0)
+            # a voice note or photo held while a mediator was offered (its caption, file id)
+            await session.execute(delete(HeldMedia).where(HeldMedia.user_pseudonym == pseudonym))
             profile = await session.execute(delete(BotUser).where(BotUser.pseudonym == pseudonym))
             report.profile = bool(getattr(profile, "rowcount", 0))
             await session.commit()
