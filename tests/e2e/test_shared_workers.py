@@ -75,6 +75,8 @@ async def workers(pg_stack: Stack, tmp_path: Path) -> AsyncIterator[StartWorker]
                     # the stack's relay opens the delivery addresses these workers seal
                     "pseudonym_key": pg_stack.settings.pseudonym_key,
                     "pseudonym_key_file": tmp_path / "pseudonym.key",
+                    # and reads the texts they seal at rest (one key for the deployment)
+                    "text_key_file": pg_stack.settings.text_key_file,
                     "session_key": "shared-workers-session-key-0123456789abcdef",
                     "run_background_work": False,
                     "rasa_tracker_database_url": None,
@@ -124,8 +126,10 @@ async def open_web_case(
     await chat(session, base, {"button": button_with(offer, "✅")})
     await chat(session, base, {"text": summary})
     async with stack.database.session() as db:
-        case = await db.scalar(select(HandoffCase).where(HandoffCase.summary == summary))
-    assert case is not None and case.status == CaseStatus.WAITING
+        # the summary is sealed at rest: the newest case, then its opened summary
+        case = await db.scalar(select(HandoffCase).order_by(HandoffCase.id.desc()).limit(1))
+    assert case is not None and case.summary == summary
+    assert case.status == CaseStatus.WAITING
     return case.id
 
 
@@ -398,6 +402,7 @@ async def test_any_worker_shows_every_workers_metrics_with_a_shared_directory(
             "RASA_URL": pg_stack.settings.rasa_url,
             "RASA_AUTH_TOKEN": pg_stack.settings.rasa_token,
             "PSEUDONYM_KEY": "metrics-workers-pseudonym-key",
+            "TEXT_KEY_FILE": str(pg_stack.settings.text_key_file),
             "SESSION_KEY": "metrics-workers-session-key-0123456789abcdef",
             "RUN_BACKGROUND_WORK": "false",
             "RASA_TRACKER_DATABASE_URL": "",
