@@ -17,6 +17,7 @@ from actions.context import (
     mentioned_city,
     metadata,
 )
+from actions.details import shown_events
 from bot.core.contract import AskCity, AskLocation, CitySet, NearbyItem, Nearest, Services
 from bot.kb.models import City, Topic
 from bot.kb.queries import nearest_city, nearest_services, resolve_city, services_for
@@ -37,7 +38,11 @@ async def answer_topic(
         service_ids=[service.id for service in services],
     )
     dispatcher.utter_message(json_message=answer.dump())
-    return [SlotSet("city", city.name), SlotSet("pending_topic", None)]
+    return [
+        SlotSet("city", city.name),
+        SlotSet("pending_topic", None),
+        *shown_events(answer.service_ids, service_topic, city),
+    ]
 
 
 def ask_for_city(dispatcher: CollectingDispatcher, topic: str, *, unknown: bool) -> list[EventType]:
@@ -118,7 +123,10 @@ class ActionNearestServices(Action):
             items=[NearbyItem(id=i.service.id, distance_m=round(i.distance_m)) for i in nearby],
         )
         dispatcher.utter_message(json_message=answer.dump())
-        events: list[EventType] = [SlotSet("pending_topic", None)]
+        events: list[EventType] = [
+            SlotSet("pending_topic", None),
+            *shown_events([item.id for item in answer.items], topic, city),
+        ]
         if city is not None:
             events.append(SlotSet("city", city.name))
         return events

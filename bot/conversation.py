@@ -94,6 +94,8 @@ class Conversation:
         turn = await self._assistant.handle(inbound, profile, loc)
         messages = turn.messages
         if turn.handoff_offer is not None:
+            if turn.media_for_mediator:
+                await self._desk.hold_media(profile, inbound)
             topic = turn.handoff_offer.topic
             messages += await self._desk.offer(profile, turn.loc, topic.value if topic else None)
         messages += turn.after

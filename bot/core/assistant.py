@@ -58,6 +58,7 @@ class Turn:
     messages: list[Outbound] = field(default_factory=list)
     handoff_offer: HandoffOffer | None = None  # the person asked for a mediator
     misunderstood_twice: bool = False  # offer a person (never force it)
+    media_for_mediator: bool = False  # the inbound media goes with the offer
     after: list[Outbound] = field(default_factory=list)  # e.g. the language switch offer
 
 
@@ -91,11 +92,11 @@ class Assistant:
             case InboundKind.UNREADABLE:
                 return Turn(loc, replies.unreadable(loc))
             case InboundKind.VOICE:
-                return Turn(loc, replies.voice_not_supported(loc))
+                return media_turn(loc, replies.voice_for_a_mediator(loc))
             case InboundKind.STICKER:
                 return Turn(loc, replies.sticker_not_supported(loc))
             case InboundKind.MEDIA:
-                return Turn(loc, replies.media_not_supported(loc))
+                return media_turn(loc, replies.media_for_a_mediator(loc))
             case _:
                 return await self._text(inbound.text, profile, loc)
 
@@ -245,6 +246,11 @@ class Assistant:
 
     def _metadata(self, profile: Profile) -> dict[str, Any]:
         return {"language": profile.language, "city": profile.city_name}
+
+
+def media_turn(loc: Localizer, messages: list[Outbound]) -> Turn:
+    """A voice note or photo: say the bot reads text only, and offer a mediator with it."""
+    return Turn(loc, messages, handoff_offer=HandoffOffer(), media_for_mediator=True)
 
 
 def tells_language(text: str) -> bool:

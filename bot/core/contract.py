@@ -9,6 +9,7 @@ The domain's own responses (`utter_greet` …) are `Simple` payloads written in 
 
 from __future__ import annotations
 
+import enum
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
@@ -68,6 +69,41 @@ class AskLocation(Payload):
     kind: Literal["ask_location"] = "ask_location"
 
 
+class Detail(enum.StrEnum):
+    """What a follow-up question asks about the services just shown (the NLU entity `detail`)."""
+
+    PHONE = "phone"
+    ADDRESS = "address"
+    MAP = "map"
+    HOURS = "hours"
+    OPEN_TODAY = "open_today"
+    OPEN_NOW = "open_now"
+    OPEN_DAY = "open_day"  # on `weekday`
+    APPOINTMENT = "appointment"
+    DOCUMENTS = "documents"
+    COST = "cost"
+    LANGUAGES = "languages"
+    WEBSITE = "website"
+
+
+class ServiceDetails(Payload):
+    """A follow-up: the details asked, for each service of the last answer, in one message."""
+
+    kind: Literal["service_details"] = "service_details"
+    details: list[Detail] = Field(min_length=1)
+    weekday: int | None = Field(default=None, ge=0, le=6)  # 0 = Monday, for `open_day`
+    topic: Topic | None = None
+    city: str | None = None
+    service_ids: list[int]
+
+
+class AskContext(Payload):
+    """A follow-up with no services in context: which topic (and city, if unknown)?"""
+
+    kind: Literal["ask_context"] = "ask_context"
+    city: str | None = None  # the person's city, if known
+
+
 class HandoffOffer(Payload):
     """The person asked for a human: the app's handoff desk answers."""
 
@@ -77,11 +113,19 @@ class HandoffOffer(Payload):
 
 
 Answer = Annotated[
-    Simple | Services | Nearest | CitySet | AskCity | AskLocation | HandoffOffer,
+    Simple
+    | Services
+    | Nearest
+    | CitySet
+    | AskCity
+    | AskLocation
+    | HandoffOffer
+    | ServiceDetails
+    | AskContext,
     Field(discriminator="kind"),
 ]
 _answers: TypeAdapter[Answer] = TypeAdapter(Answer)
-CITY_KINDS = frozenset({"services", "human", "city_set", "nearest"})
+CITY_KINDS = frozenset({"services", "human", "city_set", "nearest", "service_details"})
 
 
 def read_answer(payload: object) -> Answer | None:

@@ -16,13 +16,17 @@ from bot.core.cards import map_buttons, service_card, services_header
 from bot.core.contract import (
     Answer,
     AskCity,
+    AskContext,
     AskLocation,
     CitySet,
+    Detail,
     HandoffOffer,
     Nearest,
+    ServiceDetails,
     Services,
     Simple,
 )
+from bot.core.details import details_block, map_buttons_for, now_in_italy
 from bot.core.markup import bold, escape, join
 from bot.core.messages import Outbound, Venue
 from bot.i18n import Localizer
@@ -183,4 +187,35 @@ async def _nearest(renderer: Renderer, loc: Localizer, answer: Nearest) -> list[
         if service.latitude is not None and service.longitude is not None:
             card.venue = Venue(service.latitude, service.longitude, service.name, service.address)
         messages.append(card)
+    return messages
+
+
+@renders(ServiceDetails)
+async def _service_details(
+    renderer: Renderer, loc: Localizer, answer: ServiceDetails
+) -> list[Outbound]:
+    """All the services of the last answer in one message: only the details asked."""
+    services = await renderer.services(answer.service_ids)
+    if not services:
+        return await _ask_context(renderer, loc, AskContext(city=answer.city))
+    now = now_in_italy()
+    blocks = [details_block(loc, s, answer.details, now, answer.weekday) for s in services]
+    buttons = map_buttons_for(loc, services) if Detail.MAP in answer.details else []
+    return [Outbound(text=join(blocks, "\n\n"), buttons=[*buttons, *menus.follow_up_buttons(loc)])]
+
+
+@renders(AskContext)
+async def _ask_context(renderer: Renderer, loc: Localizer, answer: AskContext) -> list[Outbound]:
+    """A follow-up with nothing shown before: the topics, and the cities if none is known."""
+    text = loc.gettext(
+        "Which services do you mean? Choose a topic, and I will show you the places first."
+    )
+    messages = [Outbound(text=escape(text), buttons=menus.main_menu(loc))]
+    if not answer.city:
+        messages.append(
+            Outbound(
+                text=escape(loc.gettext("In which city are you?")),
+                buttons=menus.city_buttons(loc, await renderer.cities()),
+            )
+        )
     return messages

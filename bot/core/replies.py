@@ -9,14 +9,24 @@ from bot.core.messages import Button, Outbound
 from bot.i18n import Localizer
 
 
-def voice_not_supported(loc: Localizer) -> list[Outbound]:
-    return plain_with_menu(
-        loc,
-        loc.gettext(
-            "I cannot listen to voice messages. Please write your question in a few words, "
-            "or choose a topic below."
-        ),
+def voice_for_a_mediator(loc: Localizer) -> list[Outbound]:
+    """Before the mediator offer: the bot reads text only; a mediator can listen."""
+    text = loc.gettext(
+        "I can read only written words, so I cannot listen to your voice message. "
+        "A cultural mediator can listen to it: if you want to talk to one, your voice "
+        "message will be passed on with your request."
     )
+    return [Outbound(text=escape(text))]
+
+
+def media_for_a_mediator(loc: Localizer) -> list[Outbound]:
+    """Before the mediator offer: the bot reads text only; a mediator can look at it."""
+    text = loc.gettext(
+        "I can read only written words, so I cannot see your photo or file. "
+        "A cultural mediator can look at it: if you want to talk to one, it will be passed "
+        "on with your request."
+    )
+    return [Outbound(text=escape(text))]
 
 
 def sticker_not_supported(loc: Localizer) -> list[Outbound]:
@@ -25,16 +35,6 @@ def sticker_not_supported(loc: Localizer) -> list[Outbound]:
         loc.gettext(
             "I can only read words, not stickers or emoji. Please write your question, "
             "or choose a topic below."
-        ),
-    )
-
-
-def media_not_supported(loc: Localizer) -> list[Outbound]:
-    return plain_with_menu(
-        loc,
-        loc.gettext(
-            "I cannot read photos, videos or files. "
-            "Please write your question, or talk to a person."
         ),
     )
 

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -18,6 +18,7 @@ from bot.handoff.models import (
     CaseNote,
     CaseStatus,
     HandoffCase,
+    HeldMedia,
     Sender,
 )
 from bot.kb.db import Database
@@ -44,6 +45,11 @@ class NewMessage:
     latitude: float | None = None
     longitude: float | None = None
     author_id: int | None = None
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """SQLite returns naive datetimes (stored in UTC)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
 class CaseStore:
@@ -114,6 +120,12 @@ class CaseStore:
                     .order_by(CaseMessage.id)
                 )
             )
+
+    async def message(self, case_id: int, message_id: int) -> CaseMessage | None:
+        """One message of the case (None if it belongs to another case)."""
+        async with self._database.session() as session:
+            message = await session.get(CaseMessage, message_id)
+            return message if message is not None and message.case_id == case_id else None
 
     async def notes(self, case_id: int) -> list[CaseNote]:
         async with self._database.session() as session:
@@ -247,6 +259,50 @@ class CaseStore:
                 await session.rollback()
                 return None
             return message
+
+    # --- media held while a mediator is offered ------------------------------------------
+
+    async def hold_media(self, pseudonym: str, new: NewMessage) -> None:
+        async with self._database.session() as session:
+            session.add(
+                HeldMedia(
+                    user_pseudonym=pseudonym,
+                    origin=new.origin,
+                    kind=new.kind,
+                    caption=new.text,
+                    file_id=new.file_id,
+                )
+            )
+            await session.commit()
+
+    async def take_held_media(self, pseudonym: str, since: dt.datetime) -> list[NewMessage]:
+        """The person's held media received since `since`, oldest first; all of theirs are
+        then deleted (older ones belonged to an offer that has expired)."""
+        async with self._database.session() as session:
+            held = await session.scalars(
+                select(HeldMedia)
+                .where(HeldMedia.user_pseudonym == pseudonym)
+                .order_by(HeldMedia.received_at, HeldMedia.id)
+            )
+            taken = [
+                NewMessage(
+                    sender=Sender.PERSON,
+                    origin=item.origin,
+                    kind=item.kind,
+                    text=item.caption,
+                    file_id=item.file_id,
+                )
+                for item in held
+                if _aware(item.received_at) >= since
+            ]
+            await session.execute(delete(HeldMedia).where(HeldMedia.user_pseudonym == pseudonym))
+            await session.commit()
+        return taken
+
+    async def drop_held_media(self, pseudonym: str) -> None:
+        async with self._database.session() as session:
+            await session.execute(delete(HeldMedia).where(HeldMedia.user_pseudonym == pseudonym))
+            await session.commit()
 
     # --- the mediators' side ----------------------------------------------------------
 

@@ -110,7 +110,13 @@ class HandoffDesk:
 
     async def decline(self, profile: Profile, loc: Localizer) -> list[Outbound]:
         await self._users.set_handoff_offered(profile.pseudonym, False)
+        await self.cases.drop_held_media(profile.pseudonym)
         return [menus.menu_message(loc)]
+
+    async def hold_media(self, profile: Profile, inbound: Inbound) -> None:
+        """A voice note or photo the bot cannot read, kept (its file id) while a mediator is
+        offered: it becomes the first message of the case if the person accepts."""
+        await self.cases.hold_media(profile.pseudonym, person_message(inbound))
 
     async def confirm(
         self, profile: Profile, loc: Localizer, topic: str | None, inbound: Inbound
@@ -129,7 +135,10 @@ class HandoffDesk:
             return texts.too_many_cases(loc)
         await self._users.set_handoff_offered(profile.pseudonym, False)
         case = await self._create(profile, inbound, topic, CaseReason.REQUESTED)
-        if case.topic is None:
+        held = await self.cases.take_held_media(profile.pseudonym, utcnow() - OFFER_VALID_FOR)
+        for message in held:
+            await self.cases.add_message(case.id, message)
+        if case.topic is None and not held:  # a voice note or photo says what it is about
             return texts.ask_summary(loc)
         return await self._route(case, profile, loc)
 
@@ -292,20 +301,7 @@ class HandoffDesk:
         return [texts.desks_meanwhile(loc, city.display_name(loc.language)), *cards]
 
     async def _store_from_person(self, case: HandoffCase, inbound: Inbound) -> bool:
-        origin = inbound.origin or f"{inbound.channel}:{utcnow().timestamp()}"
-        kind = "location" if inbound.kind == InboundKind.LOCATION else (inbound.media or "text")
-        stored = await self.cases.add_message(
-            case.id,
-            NewMessage(
-                sender=Sender.PERSON,
-                origin=origin,
-                kind=kind,
-                text=inbound.text,
-                file_id=inbound.file_id,
-                latitude=inbound.latitude,
-                longitude=inbound.longitude,
-            ),
-        )
+        stored = await self.cases.add_message(case.id, person_message(inbound))
         if stored is not None:
             await self._changed(case.id)
         return stored is not None
@@ -394,3 +390,18 @@ class HandoffDesk:
     async def _changed(self, case_id: int) -> None:
         await self._events.publish(case_id)
         self._poke()
+
+
+def person_message(inbound: Inbound) -> NewMessage:
+    """What the person sent, as a case message."""
+    origin = inbound.origin or f"{inbound.channel}:{utcnow().timestamp()}"
+    kind = "location" if inbound.kind == InboundKind.LOCATION else (inbound.media or "text")
+    return NewMessage(
+        sender=Sender.PERSON,
+        origin=origin,
+        kind=kind,
+        text=inbound.text,
+        file_id=inbound.file_id,
+        latitude=inbound.latitude,
+        longitude=inbound.longitude,
+    )

@@ -194,3 +194,22 @@ class CaseEvent(Base):
 
     case: Mapped[HandoffCase] = relationship(back_populates="events")
     actor: Mapped[StaffAccount | None] = relationship()
+
+
+class HeldMedia(Base):
+    """A voice note, photo or file a person sent outside a case, held while the bot offers a
+    mediator: attached to the case (first) if they accept, deleted if they decline, and
+    deleted by retention if the offer is never answered. The channel's file id only: the
+    file itself stays with the channel (Telegram)."""
+
+    __tablename__ = "held_media"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_pseudonym: Mapped[str] = mapped_column(String(64), index=True)
+    origin: Mapped[str] = mapped_column(String(64))  # e.g. "tg:1234", as CaseMessage.origin
+    kind: Mapped[str] = mapped_column(String(16))  # voice, audio, video_note, photo, document…
+    caption: Mapped[str] = mapped_column(Text, default="")
+    file_id: Mapped[str | None] = mapped_column(String(256))
+    received_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), index=True
+    )

@@ -19,8 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kb.models import (
     SOURCE_LANGUAGE,
+    Appointment,
     City,
     CityName,
+    Cost,
     OpeningHours,
     Service,
     ServiceClosure,
@@ -138,6 +140,8 @@ def _build_service(
         source=entry.get("source", ""),
         valid_until=_optional_date(entry.get("valid_until")),
         closed_on_public_holidays=bool(entry.get("closed_on_public_holidays", True)),
+        appointment=Appointment(entry.get("appointment", "")).value,
+        cost=Cost(entry.get("cost", "")).value,
     )
     service.hours = list(_opening_hours(entry.get("hours") or {}))
     template = templates.get(entry.get("template", ""), {})

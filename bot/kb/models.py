@@ -43,6 +43,22 @@ class Topic(enum.StrEnum):
     DESK = "desk"
 
 
+class Appointment(enum.StrEnum):
+    """Whether a service receives people only by appointment ("" = the staff did not say)."""
+
+    UNKNOWN = ""
+    REQUIRED = "required"
+    NOT_NEEDED = "not_needed"
+
+
+class Cost(enum.StrEnum):
+    """Whether a service costs the person anything ("" = the staff did not say)."""
+
+    UNKNOWN = ""
+    FREE = "free"
+    PAID = "paid"
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -112,6 +128,8 @@ class Service(Base):
     closed_on_public_holidays: Mapped[bool] = mapped_column(
         Boolean, default=True, server_default=true()
     )
+    appointment: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    cost: Mapped[str] = mapped_column(String(16), default="", server_default="")
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )

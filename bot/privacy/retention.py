@@ -5,6 +5,8 @@ was last used. That covers closed handoff cases with their messages and notes, t
 questions the bot could not understand, people's profiles (language, city), and Rasa's
 conversations in its tracker store (a conversation goes when its last event is older).
 Cases still open and the people they belong to are kept whatever their age.
+Voice notes and photos held while a mediator is offered (their Telegram file ids) serve an
+offer valid for an hour: whatever was never attached to a case goes after a day.
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ from dataclasses import dataclass
 from sqlalchemy import create_engine, delete, inspect, select, text
 from sqlalchemy.engine import Engine
 
-from bot.handoff.models import CaseMessage, CaseNote, CaseStatus, HandoffCase
+from bot.handoff.models import CaseMessage, CaseNote, CaseStatus, HandoffCase, HeldMedia
 from bot.kb.db import Database
 from bot.kb.models import BotUser, UnansweredMessage
 from bot.settings import to_sync_url
 
 logger = logging.getLogger(__name__)
+
+HELD_MEDIA_KEPT = dt.timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,7 @@ class PurgeReport:
     unanswered: int
     people: int
     conversations: int
+    held_media: int = 0
 
 
 async def purge(
@@ -38,7 +43,8 @@ async def purge(
     tracker_url: str | None = None,
     now: dt.datetime | None = None,
 ) -> PurgeReport:
-    cutoff = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=days)
+    moment = now or dt.datetime.now(dt.UTC)
+    cutoff = moment - dt.timedelta(days=days)
     async with database.session() as session:
         old_cases = select(HandoffCase.id).where(
             HandoffCase.status == CaseStatus.CLOSED, HandoffCase.closed_at < cutoff
@@ -50,6 +56,9 @@ async def purge(
             await session.execute(delete(HandoffCase).where(HandoffCase.id.in_(case_ids)))
         unanswered = await session.execute(
             delete(UnansweredMessage).where(UnansweredMessage.received_at < cutoff)
+        )
+        held = await session.execute(
+            delete(HeldMedia).where(HeldMedia.received_at < max(cutoff, moment - HELD_MEDIA_KEPT))
         )
         with_a_case = select(HandoffCase.user_pseudonym)  # what is left of them is kept
         people = await session.execute(
@@ -64,6 +73,7 @@ async def purge(
         unanswered=_count(unanswered),
         people=_count(people),
         conversations=conversations,
+        held_media=_count(held),
     )
     logger.info("retention: deleted %s", report)
     return report

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from aiohttp import WSMsgType, web
 from pydantic import BaseModel, Field
 
+from bot.channels.telegram_delivery import MEDIA_TYPES, download_file
 from bot.core.buttons import OUTCOMES
 from bot.core.cards import topic_label
 from bot.core.messages import clean_text
@@ -24,16 +25,18 @@ from bot.handoff import texts
 from bot.handoff.cases import NewMessage
 from bot.handoff.desk import may_handle
 from bot.handoff.models import CaseMessage, CaseStatus, HandoffCase, Sender
+from bot.handoff.relay import PermanentDeliveryError, TransientDeliveryError
 from bot.i18n import SUPPORTED_LANGUAGES, Localizer
 from bot.staff.models import Role, StaffAccount
 from bot.web import auth
 from bot.web.errors import StaffError
-from bot.web.keys import desk_key, events_key, settings_key
+from bot.web.keys import desk_key, events_key, settings_key, telegram_key
 from bot.web.pages import attempt_sign_in, render, staff_localizer
 from bot.web.security import require_same_origin
 
 MAX_MESSAGE_CHARS = 4000
 CASE_ID = "{case_id:[1-9][0-9]{0,8}}"
+MESSAGE_ID = "{message_id:[1-9][0-9]{0,9}}"
 CONSOLE_ROLES = frozenset({Role.MEDIATOR, Role.ADMINISTRATOR})
 
 
@@ -45,6 +48,7 @@ def add_console_routes(app: web.Application) -> None:
     app.router.add_get("/console/live", queue_live)
     app.router.add_get(f"/console/cases/{CASE_ID}", case_page, name="console-case")
     app.router.add_get(f"/console/cases/{CASE_ID}/live", case_live)
+    app.router.add_get(f"/console/cases/{CASE_ID}/media/{MESSAGE_ID}", case_media)
     for action, handler in (
         ("take", take),
         ("release", release),
@@ -322,6 +326,34 @@ async def send_message(request: web.Request) -> web.StreamResponse:
     raise _back_to(request, case)
 
 
+async def case_media(request: web.Request) -> web.Response:
+    """A voice note, photo or file of the person, fetched from Telegram for a mediator who
+    may see the case: through this authenticated route, never a Telegram link (which
+    carries the bot token). Not cached by the browser; the file is not stored here."""
+    account = await mediator(request)
+    case = await _visible_case(request, account)
+    message = await request.app[desk_key].cases.message(
+        case.id, int(request.match_info["message_id"])
+    )
+    if message is None or not message.file_id or telegram_key not in request.app:
+        raise web.HTTPNotFound()
+    bot = request.app[telegram_key].application.bot
+    try:
+        data = await download_file(bot, message.file_id)
+    except (PermanentDeliveryError, TransientDeliveryError):
+        raise web.HTTPBadGateway() from None
+    content_type = MEDIA_TYPES.get(message.kind, "application/octet-stream")
+    disposition = "inline" if message.kind in MEDIA_TYPES else "attachment"
+    return web.Response(
+        body=data,
+        content_type=content_type,
+        headers={
+            "Cache-Control": "private, no-store",
+            "Content-Disposition": f'{disposition}; filename="case-{case.id}-{message.id}"',
+        },
+    )
+
+
 async def _visible_case(request: web.Request, account: StaffAccount) -> HandoffCase:
     case = await request.app[desk_key].cases.get(int(request.match_info["case_id"]))
     if case is None:
@@ -338,6 +370,9 @@ def _message_view(loc: Localizer, message: CaseMessage) -> dict[str, Any]:
         "author": message.author.display_name if message.author else "",
         "text": texts.message_placeholder(loc, message) if message.kind != "text" else message.text,
         "kind": message.kind,
+        "media_url": (
+            f"/console/cases/{message.case_id}/media/{message.id}" if message.file_id else ""
+        ),
         "at": message.created_at.strftime("%H:%M") if message.created_at else "",
         "delivered": message.delivered_at is not None,
     }

@@ -21,11 +21,27 @@ import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from bot.i18n import N_, SUPPORTED_LANGUAGES
-from bot.kb.models import City, OpeningHours, Service, ServiceClosure, ServiceText, Topic
+from bot.kb.models import (
+    Appointment,
+    City,
+    Cost,
+    OpeningHours,
+    Service,
+    ServiceClosure,
+    ServiceText,
+    Topic,
+)
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TEXT_FIELDS = ("label", "description", "documents", "notes")
@@ -171,6 +187,8 @@ class ServiceForm(BaseModel):
     hours: dict[int, list[TimeRange]] = {}
     closures: list[Closure] = []
     closed_on_public_holidays: bool = True
+    appointment: Appointment = Appointment.UNKNOWN
+    cost: Cost = Cost.UNKNOWN
     owner: str = Field(default="", max_length=MAX_LENGTHS["owner"])
     source: str = Field(default="", max_length=MAX_LENGTHS["source"])
     valid_until: dt.date | None = None
@@ -244,6 +262,15 @@ class ServiceForm(BaseModel):
             return value.strip().lower() in TRUE_WORDS
         return value
 
+    @field_validator("appointment", "cost", mode="before")
+    @classmethod
+    def _choice(cls, value: object, info: ValidationInfo) -> object:
+        choices = Appointment if info.field_name == "appointment" else Cost
+        text = str(value or "").strip()
+        if text not in choices._value2member_map_:
+            raise _invalid(N_("Choose one of the listed values."))
+        return choices(text)
+
     @field_validator("valid_until", mode="before")
     @classmethod
     def _date(cls, value: object) -> object:
@@ -315,6 +342,8 @@ class ServiceForm(BaseModel):
                 Closure(starts=c.starts, ends=c.ends, reason=c.reason) for c in service.closures
             ],
             closed_on_public_holidays=service.closed_on_public_holidays,
+            appointment=Appointment(service.appointment or ""),
+            cost=Cost(service.cost or ""),
             owner=service.owner,
             source=service.source,
             valid_until=service.valid_until,
@@ -344,6 +373,8 @@ class ServiceForm(BaseModel):
             ServiceClosure(starts=c.starts, ends=c.ends, reason=c.reason) for c in self.closures
         ]
         service.closed_on_public_holidays = self.closed_on_public_holidays
+        service.appointment = self.appointment.value
+        service.cost = self.cost.value
         service.owner = self.owner
         service.source = self.source
         service.valid_until = self.valid_until
@@ -379,6 +410,8 @@ class ServiceForm(BaseModel):
             "hours": week,
             "closures": "; ".join(closure.text() for closure in self.closures),
             "closed_on_public_holidays": "yes" if self.closed_on_public_holidays else "no",
+            "appointment": self.appointment.value,
+            "cost": self.cost.value,
             "owner": self.owner,
             "source": self.source,
             "valid_until": self.valid_until.isoformat() if self.valid_until else "",

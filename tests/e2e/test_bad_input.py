@@ -8,14 +8,19 @@ from tests.conftest import Stack
 from tests.support.expect import plain, translated
 
 VOICE = (
-    "I cannot listen to voice messages. Please write your question in a few words, "
-    "or choose a topic below."
+    "I can read only written words, so I cannot listen to your voice message. "
+    "A cultural mediator can listen to it: if you want to talk to one, your voice message "
+    "will be passed on with your request."
 )
 STICKER = (
     "I can only read words, not stickers or emoji. Please write your question, "
     "or choose a topic below."
 )
-MEDIA = "I cannot read photos, videos or files. Please write your question, or talk to a person."
+MEDIA = (
+    "I can read only written words, so I cannot see your photo or file. "
+    "A cultural mediator can look at it: if you want to talk to one, it will be passed on "
+    "with your request."
+)
 UNKNOWN_COMMAND = (
     "I do not know this command. Commands: /start, /menu, /language, /city, /help. "
     "Or choose a topic below."
@@ -35,22 +40,24 @@ OUT_OF_SCOPE = (
 )
 
 
+async def test_a_sticker_gets_a_clear_reply_and_the_menu(chat_factory) -> None:
+    chat = chat_factory("uk")
+    (reply,) = await chat.send_media("sticker")
+    assert translated("uk", STICKER) in plain(reply.text)
+    assert reply.button("🙋")["callback_data"] == "human"
+
+
 @pytest.mark.parametrize(
     ("kind", "msgid", "language"),
-    [
-        ("voice", VOICE, "ar"),
-        ("sticker", STICKER, "uk"),
-        ("document", MEDIA, "zh"),
-        ("photo", MEDIA, "it"),
-    ],
+    [("voice", VOICE, "ar"), ("document", MEDIA, "zh"), ("photo", MEDIA, "it")],
 )
-async def test_media_gets_a_clear_reply_and_the_menu(
+async def test_media_is_explained_and_a_mediator_offered(
     chat_factory, kind: str, msgid: str, language: str
 ) -> None:
     chat = chat_factory(language)
-    (reply,) = await chat.send_media(kind)
+    reply, offer = await chat.send_media(kind, expect=2)
     assert translated(language, msgid) in plain(reply.text)
-    assert reply.button("🙋")["callback_data"] == "human"
+    assert offer.button("✅")["callback_data"].startswith("ho:")
 
 
 async def test_emoji_only_text_is_answered_like_a_sticker(chat_factory) -> None:

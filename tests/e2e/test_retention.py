@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, select, text
 
-from bot.handoff.models import CaseMessage, CaseStatus, HandoffCase, Sender
+from bot.handoff.models import CaseMessage, CaseStatus, HandoffCase, HeldMedia, Sender
 from bot.kb.models import BotUser, UnansweredMessage
 from bot.privacy.retention import purge
 from tests.conftest import Stack
@@ -105,3 +105,26 @@ async def test_old_cases_questions_and_profiles_are_deleted_and_open_cases_kept(
         senders = connection.execute(text("SELECT DISTINCT sender_id FROM events")).scalars()
         assert list(senders) == ["kept"]
     engine.dispose()
+
+
+async def test_media_held_for_an_offer_never_answered_goes_after_a_day(stack: Stack) -> None:
+    stale, fresh = person(), person()
+    async with stack.database.session() as session:
+        session.add_all(
+            [
+                HeldMedia(
+                    user_pseudonym=stale,
+                    origin="tg:1",
+                    kind="voice",
+                    file_id="v1",
+                    received_at=NOW - dt.timedelta(days=2),
+                ),
+                HeldMedia(user_pseudonym=fresh, origin="tg:2", kind="photo", file_id="p1"),
+            ]
+        )
+        await session.commit()
+    report = await purge(stack.database, 180)
+    assert report.held_media >= 1
+    async with stack.database.session() as session:
+        left = set(await session.scalars(select(HeldMedia.user_pseudonym)))
+    assert stale not in left and fresh in left

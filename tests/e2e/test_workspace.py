@@ -248,6 +248,27 @@ async def test_the_preview_shows_the_answer_right_to_left(browser: Browser, stac
     await page.close()
 
 
+async def test_the_preview_shows_a_follow_up_answer(browser: Browser, stack: Stack) -> None:
+    admin = await add_staff(stack.database, Role.ADMINISTRATOR, PASSWORD)
+    page = await signed_in(browser, stack, admin.username)
+    await page.goto(f"{stack.web_url}/admin/preview?city=bologna&topic=job&lang=it")
+    await page.select_option("select[name=detail]", "phone")
+    await page.click("form.filters button[type=submit]")
+    follow_up = page.locator("#follow-up-answer")
+    async with stack.database.session() as session:
+        jobs = list(
+            await session.scalars(
+                select(Service).where(Service.city.has(slug="bologna"), Service.topic == "job")
+            )
+        )
+    assert jobs
+    await expect(follow_up.locator(".bubble")).to_have_count(1)  # one compact message
+    for job in jobs:
+        await expect(follow_up).to_contain_text(job.phone)
+        await expect(follow_up).not_to_contain_text(job.address)
+    await page.close()
+
+
 async def test_po_round_trip(browser: Browser, stack: Stack, tmp_path: Path) -> None:
     admin = await add_staff(stack.database, Role.ADMINISTRATOR, PASSWORD)
     page = await signed_in(browser, stack, admin.username, phone=False)

@@ -92,6 +92,9 @@ class BotApiDouble:
     # members of the mediators' supergroup (getChatMember answers "member" for them)
     group_members: set[int] = field(default_factory=set)
     topics: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # what getFile and the file download serve: the content of each file a user sent
+    files: dict[str, bytes] = field(default_factory=dict)
+    downloads: list[str] = field(default_factory=list)  # file paths downloaded, in order
 
     def __post_init__(self) -> None:
         self._updates: list[dict[str, Any]] = []
@@ -107,6 +110,7 @@ class BotApiDouble:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._dispatch)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
@@ -162,6 +166,7 @@ class BotApiDouble:
 
     def send_media(self, user: TelegramUser, kind: str) -> int:
         file = {"file_id": f"{kind}-file", "file_unique_id": f"{kind}-unique"}
+        self.files.setdefault(file["file_id"], f"{kind} content of the test".encode())
         contents: dict[str, dict[str, Any]] = {
             "voice": {"voice": {**file, "duration": 3}},
             "sticker": {
@@ -346,6 +351,30 @@ class BotApiDouble:
             "chat": {"id": chat_id, "type": "private"},
             "text": params.get("text", ""),
         }
+
+    async def _api_getFile(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = str(params["file_id"])
+        if file_id not in self.files:
+            raise web.HTTPBadRequest(
+                text=json.dumps({"ok": False, "error_code": 400, "description": "file not found"}),
+                content_type="application/json",
+            )
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"{file_id}-unique",
+            "file_size": len(self.files[file_id]),
+            "file_path": f"files/{file_id}",
+        }
+
+    async def _download(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != TOKEN:
+            raise web.HTTPUnauthorized()
+        path = request.match_info["path"]
+        file_id = path.removeprefix("files/")
+        if file_id not in self.files:
+            raise web.HTTPNotFound()
+        self.downloads.append(path)
+        return web.Response(body=self.files[file_id], content_type="application/octet-stream")
 
     async def _api_copyMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"message_id": next(self._message_ids)}

@@ -12,6 +12,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import context
+from actions.details import ActionAnswerDetail
 from actions.handoff import ActionTalkToPerson
 from actions.services import ActionAnswerTopic, ActionNearestServices, ActionSetCity
 from tests.support.processes import prepare_database
@@ -147,3 +148,78 @@ async def test_talk_to_a_person_without_a_topic_leaves_it_open() -> None:
     (payload,), events = await run(ActionTalkToPerson(), tracker("request_human"))
     assert payload == {"kind": "handoff_offer"}
     assert events == []
+
+
+# --- follow-up questions ------------------------------------------------------------------
+
+
+def follow_up(
+    details: tuple[str, ...] = (),
+    weekday: str | None = None,
+    slots: dict[str, Any] | None = None,
+    metadata: dict[str, Any] | None = None,
+    cities: tuple[str, ...] = (),
+) -> Tracker:
+    state = tracker("ask_service_detail", cities=cities, slots=slots, metadata=metadata)
+    entities = state.latest_message["entities"]
+    entities += [{"entity": "detail", "value": d} for d in details]
+    if weekday:
+        entities.append({"entity": "weekday", "value": weekday})
+    return state
+
+
+async def shown_after(intent: str, city: str) -> dict[str, Any]:
+    """The slots an answer about `intent` in `city` leaves behind."""
+    _, events = await run(ActionAnswerTopic(), tracker(intent, cities=(city,)))
+    return {event["name"]: event["value"] for event in events if event["event"] == "slot"}
+
+
+async def test_an_answer_keeps_the_services_it_showed_in_slots() -> None:
+    slots = await shown_after("ask_job_services", "Bologna")
+    assert slots["shown_services"] and slots["shown_topic"] == "job"
+    assert slots["shown_city"] == "Bologna"
+
+
+async def test_a_follow_up_answers_for_the_services_shown() -> None:
+    slots = await shown_after("ask_job_services", "Bologna")
+    state = follow_up(("phone",), slots=slots, metadata={"city": "Bologna"})
+    (payload,), events = await run(ActionAnswerDetail(), state)
+    assert payload == {
+        "kind": "service_details",
+        "details": ["phone"],
+        "topic": "job",
+        "city": "bologna",
+        "service_ids": slots["shown_services"],
+    }
+    assert events == []
+
+
+async def test_a_weekday_asks_whether_it_is_open_that_day() -> None:
+    slots = await shown_after("ask_help_desk", "Genova")
+    (payload,), _ = await run(ActionAnswerDetail(), follow_up(("open_day",), "saturday", slots))
+    assert payload["details"] == ["open_day"] and payload["weekday"] == 5
+
+
+async def test_after_a_change_of_city_the_follow_up_is_about_the_new_city() -> None:
+    bologna = await shown_after("ask_job_services", "Bologna")
+    genova = await shown_after("ask_job_services", "Genova")
+    state = follow_up(("address",), slots=bologna, metadata={"city": "Genova"})
+    (payload,), events = await run(ActionAnswerDetail(), state)
+    assert payload["city"] == "genova" and payload["service_ids"] == genova["shown_services"]
+    assert SlotSet("shown_services", genova["shown_services"]) in events
+    assert SlotSet("shown_city", "Genova") in events
+
+
+async def test_a_city_named_in_the_follow_up_wins() -> None:
+    bologna = await shown_after("ask_housing_help", "Bologna")
+    genova = await shown_after("ask_housing_help", "Genova")
+    state = follow_up(("hours",), slots=bologna, cities=("Genova",))
+    (payload,), _ = await run(ActionAnswerDetail(), state)
+    assert payload["service_ids"] == genova["shown_services"]
+
+
+async def test_with_nothing_shown_the_topic_and_city_are_asked() -> None:
+    (payload,), events = await run(ActionAnswerDetail(), follow_up(("phone",)))
+    assert payload == {"kind": "ask_context"} and events == []
+    (payload,), _ = await run(ActionAnswerDetail(), follow_up(metadata={"city": "Roma"}))
+    assert payload == {"kind": "ask_context", "city": "roma"}

@@ -9,7 +9,8 @@ from aiohttp import web
 from multidict import MultiMapping
 
 from bot.core.cards import service_card, services_header
-from bot.core.contract import Services
+from bot.core.contract import Detail, ServiceDetails, Services
+from bot.core.details import detail_label
 from bot.core.messages import Outbound
 from bot.core.render import Renderer
 from bot.kb.models import SOURCE_LANGUAGE, Service, Topic
@@ -32,6 +33,7 @@ from bot.workspace.editor import Editor, translation_status
 from bot.workspace.forms import WEEKDAYS, FieldErrors, ServiceForm, empty_page_values
 
 PREVIEW_LANGUAGE = "ar"
+SATURDAY = 5
 
 
 def add_routes(router: web.UrlDispatcher) -> None:
@@ -143,33 +145,60 @@ async def preview_changes(request: web.Request) -> web.Response:
 
 
 async def answer_preview(request: web.Request) -> web.Response:
-    """What the bot answers for a topic in a city, in a language, from the saved data."""
+    """What the bot answers for a topic in a city, in a language, from the saved data; and,
+    if a follow-up question is chosen, what it answers next about the same services."""
     account = await staff(request)
     city, topic = request.query.get("city", ""), request.query.get("topic", Topic.DESK.value)
     language = request.query.get("lang", PREVIEW_LANGUAGE)
+    detail = _query_detail(request.query.get("detail", ""))
+    weekday = _query_weekday(request.query.get("weekday", ""))
     loc = bot_localizer(request, language)
     messages: list[Outbound] = []
+    follow_up: list[Outbound] = []
     async with db_session(request) as session:
         cities = await visible_cities(session, account)
         services = await visible_services(session, account, city, topic) if city else []
     if city:
         renderer = Renderer(request.app[database_key])
+        ids = [s.id for s in services]
         answer = Services.model_validate(
-            {
-                "kind": "services",
-                "topic": topic,
-                "city": city,
-                "service_ids": [s.id for s in services],
-            }
+            {"kind": "services", "topic": topic, "city": city, "service_ids": ids}
         )
         messages = await renderer.render(loc, answer)
+        if detail is not None and ids:
+            question = ServiceDetails(
+                details=[detail], weekday=weekday, topic=answer.topic, city=city, service_ids=ids
+            )
+            follow_up = await renderer.render(loc, question)
+    staff_loc = staff_localizer(request, account)
     context = {
         "cities": cities,
-        "filters": {"city": city, "topic": topic, "lang": language},
+        "filters": {
+            "city": city,
+            "topic": topic,
+            "lang": language,
+            "detail": detail.value if detail else "",
+            "weekday": weekday,
+        },
+        "details": [(d.value, detail_label(staff_loc, d)) for d in Detail],
+        "weekdays": [(day, staff_loc.weekday(day)) for day in range(7)],
         "messages": [preview_message(m) for m in messages],
+        "follow_up": [preview_message(m) for m in follow_up],
         "bubble_direction": "rtl" if loc.rtl else "ltr",
     }
     return await page(request, "admin/preview.html", account, context)
+
+
+def _query_detail(value: str) -> Detail | None:
+    try:
+        return Detail(value) if value else None
+    except ValueError:
+        return None
+
+
+def _query_weekday(value: str) -> int:
+    """The day of "open on that day" (Saturday unless chosen)."""
+    return int(value) if value in {"0", "1", "2", "3", "4", "5", "6"} else SATURDAY
 
 
 # --- helpers ----------------------------------------------------------------------------

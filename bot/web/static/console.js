@@ -7,6 +7,29 @@
   const caseId = conversation.dataset.case;
   let after = conversation.dataset.after || "0";
 
+  function mediaElement(message) {
+    if (message.kind === "voice" || message.kind === "audio") {
+      const audio = document.createElement("audio");
+      audio.controls = true;
+      audio.preload = "none";
+      audio.src = message.media_url;
+      return audio;
+    }
+    const link = document.createElement("a");
+    link.href = message.media_url;
+    if (message.kind === "photo") {
+      const image = document.createElement("img");
+      image.className = "media";
+      image.src = message.media_url;
+      image.alt = message.text;
+      link.append(image);
+    } else {
+      link.className = "media";
+      link.textContent = conversation.dataset.openFile || message.text;
+    }
+    return link;
+  }
+
   function addMessage(message) {
     if (conversation.querySelector('[data-id="' + message.id + '"]')) return;
     const item = document.createElement("div");
@@ -19,6 +42,7 @@
     text.dir = "auto";
     text.textContent = message.text;
     item.append(meta, text);
+    if (message.media_url) item.append(mediaElement(message));
     conversation.append(item);
     item.scrollIntoView({ block: "end" });
     after = String(Math.max(Number(after), message.id));
