@@ -25,7 +25,7 @@ from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.pipeline import Pipeline
 
 from rasa_components.storage import read_artifact, write_artifact
@@ -45,6 +45,9 @@ class LanguageDetector(GraphComponent):
             "languages_file": "locales/languages.txt",
             "min_confidence": 0.55,
             "C": 20.0,
+            # "lbfgs": LogisticRegression; "sgd": logistic loss by SGD (seconds to train)
+            "solver": "lbfgs",
+            "alpha": 1e-6,
             "random_state": 42,
         }
 
@@ -92,14 +95,7 @@ class LanguageDetector(GraphComponent):
                     "chars",
                     TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True),
                 ),
-                (
-                    "classifier",
-                    LogisticRegression(
-                        C=self._config["C"],
-                        max_iter=2000,
-                        random_state=self._config["random_state"],
-                    ),
-                ),
+                ("classifier", language_model(self._config)),
             ]
         )
         self._model.fit(texts, labels)
@@ -126,6 +122,14 @@ class LanguageDetector(GraphComponent):
         if second_opinion is not None:
             return second_opinion, float(row[list(classes).index(second_opinion)])
         return str(classes[best]), float(row[best])
+
+
+def language_model(config: dict[str, Any]) -> Any:
+    if config["solver"] == "sgd":
+        return SGDClassifier(
+            loss="log_loss", alpha=config["alpha"], max_iter=50, random_state=config["random_state"]
+        )
+    return LogisticRegression(C=config["C"], max_iter=2000, random_state=config["random_state"])
 
 
 def read_languages(path: Path) -> list[str]:
