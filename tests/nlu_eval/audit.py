@@ -18,7 +18,7 @@ import numpy as np
 from rasa.shared.nlu.constants import INTENT, TEXT
 from sklearn.model_selection import StratifiedKFold
 
-from rasa_components.tfidf_classifier import classifier_text
+from rasa_components.tfidf_classifier import classifier_text, linear_model
 from tests.nlu_eval.quick import ROOT, QuickPipeline
 
 
@@ -141,7 +141,6 @@ def main() -> None:
 def fit(texts: list[str], labels: np.ndarray, settings: dict) -> tuple:
     from scipy.sparse import hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
 
     words = TfidfVectorizer(
         analyzer="word",
@@ -158,12 +157,7 @@ def fit(texts: list[str], labels: np.ndarray, settings: dict) -> tuple:
         lowercase=False,
     )
     matrix = hstack([words.fit_transform(texts), chars.fit_transform(texts)]).tocsr()
-    classifier = LogisticRegression(
-        C=settings["C"],
-        max_iter=settings["max_iter"],
-        class_weight="balanced",
-        random_state=settings["random_state"],
-    ).fit(matrix, labels)
+    classifier = linear_model(settings).fit(matrix, labels)
 
     def transform(batch: list[str]) -> object:
         return hstack([words.transform(batch), chars.transform(batch)]).tocsr()

