@@ -47,9 +47,7 @@ def classifier(tmp_path: Path, solver: str) -> TfidfIntentClassifier:
 
 
 @pytest.mark.parametrize("solver", ["sgd", "lbfgs"])
-def test_missing_encoder_leaves_tfidf_alone(
-    no_encoder: None, tmp_path: Path, solver: str
-) -> None:
+def test_missing_encoder_leaves_tfidf_alone(no_encoder: None, tmp_path: Path, solver: str) -> None:
     examples = [
         Message(data={TEXT: text, INTENT: intent})
         for intent, texts in EXAMPLES.items()
