@@ -3,7 +3,8 @@
 The context is kept in slots by every answer that shows services (`shown_services`,
 `shown_topic`, `shown_city`). A follow-up answers for those services, unless the person has
 moved to another city since (or names one now): then for the same topic in the new city.
-With nothing shown yet, the person is asked for a topic (and a city).
+A newer topic question still waiting for its city makes the bot ask for the city again;
+with nothing shown yet, the person is asked for a topic (and a city).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.context import knowledge_base, known_city, mentioned_city
-from bot.core.contract import AskContext, Detail, ServiceDetails
+from bot.core.contract import AskCity, AskContext, Detail, ServiceDetails
 from bot.kb.models import City, Topic
 from bot.kb.queries import resolve_city, services_for
 
@@ -103,6 +104,11 @@ class ActionAnswerDetail(Action):
             tracker.get_latest_entity_values("detail"), tracker.get_latest_entity_values("weekday")
         )
         shown = Shown.of(tracker)
+        pending = tracker.get_slot("pending_topic")
+        if pending and mentioned_city(tracker) is None:
+            # a newer question is waiting for its city: the services shown before are stale
+            dispatcher.utter_message(json_message=AskCity(kind="ask_city", topic=pending).dump())
+            return []
         events: list[EventType] = []
         async with knowledge_base().session() as session:
             city = await current_city(session, tracker)

@@ -196,8 +196,12 @@ class Chat:
             lambda: self.telegram.send_location(self.user, latitude, longitude), expect
         )
 
-    async def send_media(self, kind: str, expect: Expect = 1) -> list[BotCall]:
-        return await self._exchange(lambda: self.telegram.send_media(self.user, kind), expect)
+    async def send_media(
+        self, kind: str, expect: Expect = 1, caption: str | None = None
+    ) -> list[BotCall]:
+        return await self._exchange(
+            lambda: self.telegram.send_media(self.user, kind, caption), expect
+        )
 
     async def say_in_group(self, text: str, expect: Expect = 1) -> list[BotCall]:
         return await self._exchange(

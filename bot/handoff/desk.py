@@ -138,6 +138,9 @@ class HandoffDesk:
         held = await self.cases.take_held_media(profile.pseudonym, utcnow() - OFFER_VALID_FOR)
         for message in held:
             await self.cases.add_message(case.id, message)
+        caption = next((m.text.strip() for m in held if m.text.strip()), "")
+        if caption:  # a photo's caption says what the request is about
+            await self.cases.update(case.id, summary=caption[:MAX_SUMMARY_CHARS])
         if case.topic is None and not held:  # a voice note or photo says what it is about
             return texts.ask_summary(loc)
         return await self._route(case, profile, loc)

@@ -40,7 +40,7 @@ async def test_phone_appointment_and_saturday_after_job_desks_in_bologna(
     (saturday,) = await chat.say("e il sabato è aperto?")
     text = plain(saturday.text)
     assert text.count("⛔") + text.count("✅") == len(jobs)
-    assert "sab" in text
+    assert "sab" in text or translated("it", "today") in text  # today, if it is Saturday
 
 
 @pytest.mark.parametrize(

@@ -111,3 +111,20 @@ async def test_a_declined_photo_is_not_kept(stack: Stack, chat_factory: Any) -> 
     assert translated(
         "uk", "In one line, what do you need help with? Write it in your language."
     ) in plain(asked.text)
+
+
+async def test_a_photo_with_a_caption_gives_the_case_its_summary(
+    stack: Stack, chat_factory: Any
+) -> None:
+    person = chat_factory("it")
+    await person.say("/start", expect=2)
+    _, offer = await person.send_media("photo", expect=2, caption="lettera della questura")
+    replies = await person.press(offer.button("✅")["callback_data"])
+    await own_language_only(person, replies)
+    case = await open_case(stack, person)
+    assert case.status == CaseStatus.WAITING and case.summary == "lettera della questura"
+    async with stack.database.session() as session:
+        kinds = list(
+            await session.scalars(select(CaseMessage.kind).where(CaseMessage.case_id == case.id))
+        )
+    assert kinds == ["photo"]

@@ -53,3 +53,19 @@ def test_fixed_multilingual_set(agent: Agent, text: str, intent: str, city: str 
 
 def test_gibberish_falls_back(agent: Agent) -> None:
     assert parse(agent, "xqzv brrp klmn")["intent"]["name"] == "nlu_fallback"
+
+
+FOLLOW_UPS = [
+    ("qual è il numero?", {("detail", "phone")}),
+    ("e il sabato è aperto?", {("detail", "open_day"), ("weekday", "saturday")}),
+    ("kam baje khulta hai", {("detail", "hours")}),
+    ("شو رقم التلفون؟", {("detail", "phone")}),
+    ("电话号码是多少", {("detail", "phone")}),
+]
+
+
+@pytest.mark.parametrize(("text", "entities"), FOLLOW_UPS)
+def test_follow_up_questions(agent: Agent, text: str, entities: set[tuple[str, str]]) -> None:
+    result = parse(agent, text)
+    assert result["intent"]["name"] == "ask_service_detail"
+    assert {(e["entity"], e["value"]) for e in result["entities"]} == entities

@@ -164,7 +164,7 @@ class BotApiDouble:
         location = {"latitude": latitude, "longitude": longitude}
         return self.push({"message": self._message(user, location=location)})
 
-    def send_media(self, user: TelegramUser, kind: str) -> int:
+    def send_media(self, user: TelegramUser, kind: str, caption: str | None = None) -> int:
         file = {"file_id": f"{kind}-file", "file_unique_id": f"{kind}-unique"}
         self.files.setdefault(file["file_id"], f"{kind} content of the test".encode())
         contents: dict[str, dict[str, Any]] = {
@@ -183,7 +183,8 @@ class BotApiDouble:
             "document": {"document": {**file, "file_name": "permesso.pdf"}},
             "photo": {"photo": [{**file, "width": 90, "height": 90}]},
         }
-        return self.push({"message": self._message(user, **contents[kind])})
+        extra = {"caption": caption} if caption else {}
+        return self.push({"message": self._message(user, **contents[kind], **extra)})
 
     def send_group_text(self, user: TelegramUser, text: str) -> int:
         chat = {"id": GROUP_CHAT_ID, "type": "supergroup", "title": "Community"}

@@ -223,3 +223,10 @@ async def test_with_nothing_shown_the_topic_and_city_are_asked() -> None:
     assert payload == {"kind": "ask_context"} and events == []
     (payload,), _ = await run(ActionAnswerDetail(), follow_up(metadata={"city": "Roma"}))
     assert payload == {"kind": "ask_context", "city": "roma"}
+
+
+async def test_a_newer_question_waiting_for_its_city_is_not_answered_with_old_services() -> None:
+    slots = await shown_after("ask_job_services", "Bologna")
+    state = follow_up(("phone",), slots={**slots, "pending_topic": "housing"})
+    (payload,), events = await run(ActionAnswerDetail(), state)
+    assert payload == {"kind": "ask_city", "topic": "housing"} and events == []
