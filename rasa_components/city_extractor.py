@@ -43,7 +43,8 @@ CITY_TOKEN = "citytoken"
 class CityExtractor(GraphComponent, EntityExtractorMixin):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"entity": "city"}
+        # "gazetteer": textfold.Gazetteer; "spacy": spaCy's PhraseMatcher (spacy_pieces)
+        return {"entity": "city", "city_matcher": "gazetteer"}
 
     def __init__(
         self,
@@ -56,7 +57,14 @@ class CityExtractor(GraphComponent, EntityExtractorMixin):
         self._model_storage = model_storage
         self._resource = resource
         self._names = names or {}
-        self._gazetteer = Gazetteer(self._names)
+        self._gazetteer = self._matcher(self._names)
+
+    def _matcher(self, names: dict[str, str]) -> Any:
+        if self._config["city_matcher"] == "spacy":
+            from rasa_components.spacy_pieces import PhraseGazetteer
+
+            return PhraseGazetteer(names)
+        return Gazetteer(names)
 
     @classmethod
     def create(
@@ -66,11 +74,11 @@ class CityExtractor(GraphComponent, EntityExtractorMixin):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> CityExtractor:
-        return cls(config, model_storage, resource)
+        return cls({**cls.get_default_config(), **config}, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
         self._names = names_from_training_data(training_data, self._config["entity"])
-        self._gazetteer = Gazetteer(self._names)
+        self._gazetteer = self._matcher(self._names)
         data = json.dumps(self._names, ensure_ascii=False).encode()
         write_artifact(self._model_storage, self._resource, NAMES_FILE, data)
         return self._resource

@@ -35,6 +35,16 @@ class MultiScriptTokenizer(WhitespaceTokenizer):
         return None
 
     @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {
+            **WhitespaceTokenizer.get_default_config(),
+            # "none": whitespace rules; "xx" or "script": spaCy blank tokenizers (spacy_pieces)
+            "spacy_tokenizer": "none",
+            # lemmas from spaCy's lookup tables (spacy-lookups-data)
+            "spacy_lemmas": False,
+        }
+
+    @staticmethod
     def required_packages() -> list[str]:
         return ["jieba"]
 
@@ -46,7 +56,7 @@ class MultiScriptTokenizer(WhitespaceTokenizer):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> MultiScriptTokenizer:
-        return cls(config)
+        return cls({**cls.get_default_config(), **config})
 
     def remove_emoji(self, text: str) -> str:
         """Rasa's emoji pattern also matches Han characters: never drop Chinese words."""
@@ -61,7 +71,22 @@ class MultiScriptTokenizer(WhitespaceTokenizer):
         return super().process(messages)
 
     def tokenize(self, message: Message, attribute: str) -> list[Token]:
-        tokens = super().tokenize(message, attribute)
+        mode = self._config.get("spacy_tokenizer", "none")
+        if mode != "none":
+            from rasa_components import spacy_pieces
+
+            text = message.get(attribute) or ""
+            tokens = [
+                Token(word, start, start + len(word))
+                for word, start in spacy_pieces.tokens(text, mode)
+            ]
+        else:
+            tokens = super().tokenize(message, attribute)
+        if self._config.get("spacy_lemmas"):
+            from rasa_components import spacy_pieces
+
+            for token in tokens:
+                token.lemma = spacy_pieces.lemma(token.text) or token.text
         result: list[Token] = []
         for token in tokens:
             if HAN_RUN.search(token.text):
