@@ -17,6 +17,9 @@ import jinja2
 from aiohttp import web
 from telegram import Update
 
+from bot.analytics.backfill import backfill_once
+from bot.analytics.reach_years import close_years
+from bot.analytics.recorder import FactRecorder
 from bot.channels.mediators import MediatorGroup
 from bot.channels.telegram import CHANNEL, TelegramChannel, TelegramRunner, build_application
 from bot.channels.telegram_delivery import TelegramMediatorBoard, TelegramPeople
@@ -137,7 +140,8 @@ async def _core_lifetime(app: web.Application) -> AsyncIterator[None]:
     await rasa.start()
     catalogs = Catalogs()
     users = UserStore(database)
-    cases = CaseStore(database)
+    facts = FactRecorder(database)
+    cases = CaseStore(database, facts.case_event)
     addresses = AddressBox(pseudonym_key(settings))
     events = CaseEvents()
     relay = Relay(
@@ -181,6 +185,7 @@ async def _core_lifetime(app: web.Application) -> AsyncIterator[None]:
         desk,
         SafeguardingLexicon.load(),
         limits,
+        facts,
     )
     app[rasa_key] = rasa
     app[catalogs_key] = catalogs
@@ -207,11 +212,16 @@ async def _retention_lifetime(app: web.Application) -> AsyncIterator[None]:
     settings = app[settings_key]
 
     async def every_day() -> None:
+        try:
+            await backfill_once(app[database_key])  # statistics from the data still kept
+        except Exception:
+            logger.exception("statistics backfill failed")
         while True:
             try:
                 database = app[database_key]
                 await purge(database, settings.retention_days, settings.rasa_tracker_database_url)
                 await purge_expired_uploads(database)
+                await close_years(database)  # the salts of past years' people counts
             except Exception:
                 logger.exception("retention purge failed; trying again tomorrow")
             await asyncio.sleep(RETENTION_INTERVAL_SECONDS)

@@ -9,9 +9,18 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.web.admin import accounts, audit, cities, dashboard, exchange, services, texts
+from bot.web.admin import (
+    accounts,
+    audit,
+    cities,
+    dashboard,
+    exchange,
+    services,
+    statistics,
+    texts,
+)
 
 
 def add_admin_routes(app: web.Application) -> None:
-    for module in (dashboard, cities, services, texts, exchange, audit, accounts):
+    for module in (dashboard, cities, services, texts, exchange, audit, accounts, statistics):
         module.add_routes(app.router)

@@ -1,0 +1,141 @@
+"""What one fact says, as plain values: the cells a turn or a handoff event adds to.
+
+Shared by the chat path (`recorder`), the backfill and the benchmark's synthetic year, so
+that the three write exactly the same kind of cells.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+from bot.analytics.models import ANY
+from bot.analytics.periods import bucket_of, local, month_of
+
+
+class Result(enum.StrEnum):
+    ANSWERED = "answered"
+    FALLBACK = "fallback"
+    OUT_OF_SCOPE = "out_of_scope"
+    NAVIGATION = "navigation"  # commands, pickers, media: answered by the app itself
+
+
+class Event(enum.StrEnum):
+    OFFERED = "offered"
+    OPENED = "opened"
+    QUEUED = "queued"
+    TAKEN = "taken"
+    RELEASED = "released"
+    TRANSFERRED = "transferred"
+    CLOSED = "closed"
+    RATED = "rated"
+    SAFEGUARDING = "safeguarding"
+
+
+# minutes, binned: one a minute for the first hour, then wider
+MINUTE_BINS = (
+    *range(60),
+    *range(60, 120, 15),
+    *range(120, 240, 30),
+    *range(240, 480, 60),
+    480,
+    600,
+    720,
+    960,
+    1440,
+    2880,
+    4320,
+)
+
+
+def minutes_bin(seconds: float) -> int:
+    minutes = max(0.0, seconds) / 60
+    return int(MINUTE_BINS[bisect.bisect_right(MINUTE_BINS, minutes) - 1])
+
+
+def bin_upper(lower: int) -> int:
+    index = MINUTE_BINS.index(lower)
+    return MINUTE_BINS[index + 1] if index + 1 < len(MINUTE_BINS) else lower + 1440
+
+
+def result_of(intent: str | None) -> Result:
+    if intent is None:
+        return Result.NAVIGATION
+    if intent == "nlu_fallback":
+        return Result.FALLBACK
+    if intent == "out_of_scope":
+        return Result.OUT_OF_SCOPE
+    return Result.ANSWERED
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where and when a fact happened: all a fact knows of it."""
+
+    moment: dt.datetime
+    channel: str
+    language: str
+    city: str  # "" = not known
+
+    @property
+    def bucket(self) -> dt.date:
+        return bucket_of(local(self.moment).date())
+
+    def cell(self) -> dict[str, Any]:
+        return {
+            "bucket": self.bucket,
+            "channel": self.channel[:16],
+            "language": self.language[:8],
+            "city": self.city[:64],
+        }
+
+    def hour_cell(self, *, turns: int = 0, queued: int = 0) -> dict[str, Any]:
+        moment = local(self.moment)
+        return {
+            "month": month_of(moment.date()),
+            "weekday": moment.weekday(),
+            "hour": moment.hour,
+            "language": self.language[:8],
+            "city": self.city[:64],
+            "turns": turns,
+            "queued": queued,
+        }
+
+    def reach_cells(self) -> list[dict[str, Any]]:
+        """The cell of the person and its seven wildcard roll-ups (`*`)."""
+        base = self.cell()
+        return [
+            {"bucket": base["bucket"], "channel": ch, "language": la, "city": ci}
+            for ch in (base["channel"], ANY)
+            for la in (base["language"], ANY)
+            for ci in (base["city"], ANY)
+        ]
+
+
+def turn_row(where: Where, topic: str | None, result: Result) -> dict[str, Any]:
+    return {**where.cell(), "topic": topic or "", "result": result.value, "turns": 1}
+
+
+def handoff_row(
+    where: Where,
+    event: Event,
+    *,
+    topic: str | None = None,
+    reason: str = "",
+    detail: str = "",
+    rating: int = 0,
+    minutes: int = -1,
+) -> dict[str, Any]:
+    return {
+        **where.cell(),
+        "topic": topic or "",
+        "reason": reason[:16],
+        "event": event.value,
+        "detail": detail[:32],
+        "rating": rating,
+        "minutes": minutes,
+        "events": 1,
+    }
