@@ -120,7 +120,7 @@ async def _unanswered_rate(session: AsyncSession, filters: ind.Filters, labels: 
     }
     return Chart(
         "unanswered",
-        labels(N_("Not understood and out of scope, % of contacts")),
+        labels(N_("Not understood and out of scope, share of contacts")),
         charts.line(names, [(labels(RESULT_LABELS[r]), rates[r]) for r in shown], percent=True),
         [
             labels(N_("week")),

@@ -43,7 +43,7 @@ DEFINITIONS = {
         N_(
             "Distinct people who wrote to the assistant at least once in the period, per city "
             "(the city known when they wrote; “unknown” when none). Counted with a "
-            "HyperLogLog sketch: standard error 3.3% for large counts, small counts exact in "
+            "HyperLogLog sketch: standard error 3.3 in 100 for large counts, small counts exact in "
             "practice. A person who wrote about two cities is counted in both; the total counts "
             "them once, so the rows do not add up to it."
         ),
