@@ -20,10 +20,11 @@ from bot.analytics.indicators import Filters
 from bot.analytics.models import QuestionGroup
 from bot.analytics.periods import ITALY, Period, last_twelve_months
 from bot.analytics.report import CHANNEL_LABELS, Labels, build_report, city_names
-from bot.i18n import SUPPORTED_LANGUAGES
+from bot.i18n import SUPPORTED_LANGUAGES, Localizer
 from bot.staff.models import StaffAccount
 from bot.web.admin.common import changing_staff, db_session, page, require, staff, visible_cities
 from bot.web.admin.exchange import _download
+from bot.web.keys import catalogs_key, settings_key
 from bot.web.pages import staff_localizer
 from bot.workspace import permissions
 
@@ -84,11 +85,16 @@ async def dashboard(request: web.Request) -> web.Response:
     return await page(request, "admin/statistics.html", account, context)
 
 
+def report_localizer(request: web.Request) -> Localizer:
+    """Reports are written in the staff language (Italian), whatever the page's language."""
+    return request.app[catalogs_key].localizer(request.app[settings_key].staff_language)
+
+
 async def report_file(request: web.Request) -> web.Response:
     account = await statistics_staff(request)
     filters = read_filters(request.query, account)
     async with db_session(request) as session:
-        labels = Labels(staff_localizer(request, account), await city_names(session))
+        labels = Labels(report_localizer(request), await city_names(session))
         report = await build_report(session, filters, labels)
     period = f"{filters.period.start:%Y-%m}_{filters.period.last_month:%Y-%m}"
     if request.match_info["format"] == "xlsx":
