@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.analytics.batch import CellBatch
-from bot.analytics.facts import Event, Result, Where, turn_row
+from bot.analytics.facts import Event, Result, Where, turn_rows
 from bot.analytics.models import HandoffCell, HourCell, StatMark, TurnCell
 from bot.analytics.reach import register_and_rank
 from bot.analytics.recorder import FactRecorder, case_rows
@@ -62,14 +62,17 @@ async def _cases(session: AsyncSession, batch: CellBatch) -> None:
             if event == Event.QUEUED:
                 city = case.city.slug if case.city else ""
                 where = Where(moment, case.channel, case.language, city)
-                batch.add(HourCell, where.hour_cell(queued=1))
+                for hour in where.hour_cells(queued=1):
+                    batch.add(HourCell, hour)
 
 
 async def _unanswered(session: AsyncSession, batch: CellBatch) -> None:
     for message in await session.scalars(select(UnansweredMessage)):
         where = Where(message.received_at, "", message.language, message.city_slug or "")
-        batch.add(TurnCell, turn_row(where, None, Result.FALLBACK))
-        batch.add(HourCell, where.hour_cell(turns=1))
+        for row in turn_rows(where, None, Result.FALLBACK):
+            batch.add(TurnCell, row)
+        for hour in where.hour_cells(turns=1):
+            batch.add(HourCell, hour)
 
 
 async def _people(session: AsyncSession, batch: CellBatch, recorder: FactRecorder) -> None:

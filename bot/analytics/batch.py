@@ -36,7 +36,14 @@ class CellBatch:
             self._hour_queued[key] += row["queued"]
 
     def register(self, cell: dict[str, Any], register: int, rank: int) -> None:
-        key = (cell["bucket"], cell["channel"], cell["language"], cell["city"], register)
+        key = (
+            cell["grain"],
+            cell["bucket"],
+            cell["channel"],
+            cell["language"],
+            cell["city"],
+            register,
+        )
         self._ranks[key] = max(self._ranks.get(key, 0), rank)
 
     async def write(self, session: AsyncSession) -> None:
@@ -50,9 +57,9 @@ class CellBatch:
                 rows.append(row)
             for start in range(0, len(rows), CHUNK):
                 await cells.add(session, model, rows[start : start + CHUNK], names)
+        names = ("grain", "bucket", "channel", "language", "city", "register")
         registers = [
-            {"bucket": b, "channel": c, "language": la, "city": ci, "register": r, "rank": k}
-            for (b, c, la, ci, r), k in self._ranks.items()
+            {**dict(zip(names, key, strict=True)), "rank": k} for key, k in self._ranks.items()
         ]
         for start in range(0, len(registers), CHUNK):
             await cells.raise_registers(session, registers[start : start + CHUNK])

@@ -92,20 +92,10 @@ class Where:
             "city": self.city[:64],
         }
 
-    def hour_cell(self, *, turns: int = 0, queued: int = 0) -> dict[str, Any]:
-        moment = local(self.moment)
-        return {
-            "month": month_of(moment.date()),
-            "weekday": moment.weekday(),
-            "hour": moment.hour,
-            "language": self.language[:8],
-            "city": self.city[:64],
-            "turns": turns,
-            "queued": queued,
-        }
-
-    def reach_cells(self) -> list[dict[str, Any]]:
-        """The cell of the person and its seven wildcard roll-ups (`*`)."""
+    def cube(self) -> list[dict[str, Any]]:
+        """The fact's cell and its seven roll-ups, where channel, language, city or several
+        of them are `*` (every value): a query reads the few cells it needs, never sums
+        hundreds of thousands."""
         base = self.cell()
         return [
             {"bucket": base["bucket"], "channel": ch, "language": la, "city": ci}
@@ -114,12 +104,41 @@ class Where:
             for ci in (base["city"], ANY)
         ]
 
+    def hour_cells(self, *, turns: int = 0, queued: int = 0) -> list[dict[str, Any]]:
+        moment = local(self.moment)
+        return [
+            {
+                "month": month_of(moment.date()),
+                "weekday": moment.weekday(),
+                "hour": moment.hour,
+                "language": la,
+                "city": ci,
+                "turns": turns,
+                "queued": queued,
+            }
+            for la in (self.language[:8], ANY)
+            for ci in (self.city[:64], ANY)
+        ]
 
-def turn_row(where: Where, topic: str | None, result: Result) -> dict[str, Any]:
-    return {**where.cell(), "topic": topic or "", "result": result.value, "turns": 1}
+    def reach_cells(self) -> list[dict[str, Any]]:
+        """The sketch cells of the person: the cube, for the week (grain `w`: the bucket),
+        the month (`m`) and the year (`y`), so that a period reads one grain only."""
+        bucket = self.bucket
+        starts = {"w": bucket, "m": bucket.replace(day=1), "y": bucket.replace(month=1, day=1)}
+        return [
+            {**cell, "grain": grain, "bucket": start}
+            for grain, start in starts.items()
+            for cell in self.cube()
+        ]
 
 
-def handoff_row(
+def turn_rows(where: Where, topic: str | None, result: Result) -> list[dict[str, Any]]:
+    return [
+        {**cell, "topic": topic or "", "result": result.value, "turns": 1} for cell in where.cube()
+    ]
+
+
+def handoff_rows(
     where: Where,
     event: Event,
     *,
@@ -128,14 +147,17 @@ def handoff_row(
     detail: str = "",
     rating: int = 0,
     minutes: int = -1,
-) -> dict[str, Any]:
-    return {
-        **where.cell(),
-        "topic": topic or "",
-        "reason": reason[:16],
-        "event": event.value,
-        "detail": detail[:32],
-        "rating": rating,
-        "minutes": minutes,
-        "events": 1,
-    }
+) -> list[dict[str, Any]]:
+    return [
+        {
+            **cell,
+            "topic": topic or "",
+            "reason": reason[:16],
+            "event": event.value,
+            "detail": detail[:32],
+            "rating": rating,
+            "minutes": minutes,
+            "events": 1,
+        }
+        for cell in where.cube()
+    ]

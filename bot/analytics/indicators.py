@@ -22,6 +22,11 @@ from bot.analytics.facts import Event, Result, bin_upper
 from bot.analytics.models import ANY, HandoffCell, HourCell, ReachRegister, TurnCell
 from bot.analytics.periods import Period, week_of
 from bot.analytics.reach import estimate_from
+from bot.core.messages import Channel
+from bot.i18n import SUPPORTED_LANGUAGES
+
+# every value a channel or a language cell can hold ("": not known, from the backfill)
+KNOWN_VALUES = {"channel": (*(c.value for c in Channel), ""), "language": SUPPORTED_LANGUAGES}
 
 
 @dataclass(frozen=True)
@@ -35,40 +40,47 @@ class Filters:
     channel: str = ""
 
 
-def _where(model: Any, filters: Filters, *, time: Any = None) -> list[ColumnElement[bool]]:
+def _where(
+    model: Any, filters: Filters, grouped: Sequence[str] = (), *, time: Any = None
+) -> list[ColumnElement[bool]]:
+    """The period, and the cube cells to read: in each of channel, language and city, the
+    filter's value, or `*` (every value) unless the query groups by that dimension."""
     column = time if time is not None else model.bucket
     conditions = [column >= filters.period.start, column < filters.period.end]
-    if filters.cities is not None:
+    chosen = {"channel": filters.channel, "language": filters.language}
+    for name, value in chosen.items():
+        if hasattr(model, name):
+            dimension = getattr(model, name)
+            if value:
+                conditions.append(dimension == value)
+            elif name in grouped:  # a list, not "≠ *": the index seeks each value
+                conditions.append(dimension.in_(KNOWN_VALUES[name]))
+            else:
+                conditions.append(dimension == ANY)
+    if filters.cities is not None:  # the cities are disjoint: their cells add up
         conditions.append(model.city.in_(sorted(filters.cities)))
-    if filters.language:
-        conditions.append(model.language == filters.language)
-    if filters.channel and hasattr(model, "channel"):
-        conditions.append(model.channel == filters.channel)
+    else:
+        conditions.append(model.city != ANY if "city" in grouped else model.city == ANY)
     return conditions
 
 
 # --- people reached ---------------------------------------------------------------------
 
 
-def _reach_cells(filters: Filters, grouped: str = "") -> list[ColumnElement[bool]]:
-    """The sketch cells to merge: the filter's value (or `*`) in each dimension, except
-    `grouped` (one of channel, language, city), whose real values are all taken."""
+def grain_of(period: Period, *, weekly: bool = False) -> str:
+    if weekly:
+        return "w"
+    whole_years = period.start.month == 1 and period.end.month == 1 and period.end.day == 1
+    return "y" if whole_years and period.start.day == 1 else "m"
+
+
+def _reach_cells(
+    filters: Filters, grouped: str = "", *, weekly: bool = False
+) -> list[ColumnElement[bool]]:
+    """The sketch cells to merge: the grain of the period (the weeks' buckets for a weekly
+    chart), and the filter's value (or `*`) in each dimension but `grouped`."""
     r = ReachRegister
-    chosen = {"channel": filters.channel, "language": filters.language}
-    conditions = [r.bucket >= filters.period.start, r.bucket < filters.period.end]
-    for name, value in chosen.items():
-        column = getattr(r, name)
-        if name == grouped:
-            conditions.append(column != ANY)
-            if value:
-                conditions.append(column == value)
-        else:
-            conditions.append(column == (value or ANY))
-    if filters.cities is not None:
-        conditions.append(r.city.in_(sorted(filters.cities)))
-    else:
-        conditions.append(r.city != ANY if grouped == "city" else r.city == ANY)
-    return conditions
+    return [r.grain == grain_of(filters.period, weekly=weekly), *_where(r, filters, (grouped,))]
 
 
 def _inverse_power(rank: Any) -> Any:
@@ -76,25 +88,46 @@ def _inverse_power(rank: Any) -> Any:
 
 
 async def _people_by(
-    session: AsyncSession, conditions: list[ColumnElement[bool]], group: Sequence[Any]
+    session: AsyncSession,
+    conditions: list[ColumnElement[bool]],
+    group: Sequence[Any],
+    *,
+    merge: bool = True,
 ) -> dict[tuple[Any, ...], int]:
-    """People per group: the union of the sketches of the cells matching `conditions`."""
+    """People per group: the union of the sketches of the cells matching `conditions`
+    (`merge=False`: one cell per group, its registers are read as they are)."""
     r = ReachRegister
-    merged = (
-        select(*group, r.register, func.max(r.rank).label("rank"))
-        .where(*conditions)
-        .group_by(*group, r.register)
-        .subquery()
-    )
-    keys = [merged.c[column.key] for column in group]
-    rows = await session.execute(
-        select(*keys, func.count(), func.sum(_inverse_power(merged.c.rank))).group_by(*keys)
-    )
+    if merge:
+        source = (
+            select(*group, r.register, func.max(r.rank).label("rank"))
+            .where(*conditions)
+            .group_by(*group, r.register)
+            .subquery()
+        )
+        keys: list[Any] = [source.c[column.key] for column in group]
+        rank: Any = source.c.rank
+        query = select(*keys, func.count(), func.sum(_inverse_power(rank))).group_by(*keys)
+    else:
+        query = (
+            select(*group, func.count(), func.sum(_inverse_power(r.rank)))
+            .where(*conditions)
+            .group_by(*group)
+        )
     result = {}
-    for row in rows:
+    for row in await session.execute(query):
         *key, nonzero, partial = row
         result[tuple(key)] = _people_from(int(nonzero), float(partial or 0.0))
     return result
+
+
+def _one_cell_per_group(filters: Filters, grouped: str = "", *, weekly: bool = False) -> bool:
+    """True when each group reads one cell: one grain unit (a year, or weekly buckets) and
+    at most one city unless grouped by city."""
+    single_unit = weekly or (
+        grain_of(filters.period) == "y" and filters.period.years() == [filters.period.start.year]
+    )
+    one_city = filters.cities is None or len(filters.cities) == 1 or grouped == "city"
+    return single_unit and one_city
 
 
 def _people_from(nonzero: int, partial_sum: float) -> int:
@@ -102,19 +135,23 @@ def _people_from(nonzero: int, partial_sum: float) -> int:
 
 
 async def people_total(session: AsyncSession, filters: Filters) -> int:
-    found = await _people_by(session, _reach_cells(filters), [])
+    merge = not _one_cell_per_group(filters)
+    found = await _people_by(session, _reach_cells(filters), [], merge=merge)
     return found.get((), 0)
 
 
 async def people_per_bucket(session: AsyncSession, filters: Filters) -> dict[dt.date, int]:
-    found = await _people_by(session, _reach_cells(filters), [ReachRegister.bucket])
+    conditions = _reach_cells(filters, weekly=True)
+    merge = not _one_cell_per_group(filters, weekly=True)
+    found = await _people_by(session, conditions, [ReachRegister.bucket], merge=merge)
     return {key[0]: value for key, value in found.items()}
 
 
 async def people_per(session: AsyncSession, filters: Filters, dimension: str) -> dict[str, int]:
     """People reached per channel, language or city (a person in two is in both)."""
     column = getattr(ReachRegister, dimension)
-    found = await _people_by(session, _reach_cells(filters, dimension), [column])
+    merge = not _one_cell_per_group(filters, dimension)
+    found = await _people_by(session, _reach_cells(filters, dimension), [column], merge=merge)
     return {key[0]: value for key, value in found.items()}
 
 
@@ -130,7 +167,7 @@ async def turns_by(
 ) -> dict[tuple[Any, ...], int]:
     t = TurnCell
     group = [getattr(t, name) for name in columns]
-    query = select(*group, func.sum(t.turns)).where(*_where(t, filters)).group_by(*group)
+    query = select(*group, func.sum(t.turns)).where(*_where(t, filters, columns)).group_by(*group)
     return {tuple(row[:-1]): int(row[-1]) for row in await _sums(session, query)}
 
 
@@ -162,7 +199,7 @@ async def handoffs_by(
     group = [getattr(h, name) for name in columns]
     query = (
         select(*group, func.sum(h.events))
-        .where(*_where(h, filters), h.event == event.value)
+        .where(*_where(h, filters, columns), h.event == event.value)
         .group_by(*group)
     )
     return {tuple(row[:-1]): int(row[-1]) for row in await _sums(session, query)}

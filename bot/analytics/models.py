@@ -32,10 +32,11 @@ class TurnCell(Base):
 
     __tablename__ = "stat_turn"
 
-    bucket: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    # the key's order: the dimensions a query fixes first, the period's range after them
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     language: Mapped[str] = mapped_column(String(8), primary_key=True)
     city: Mapped[str] = mapped_column(String(64), primary_key=True)  # "" = not known
+    bucket: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     topic: Mapped[str] = mapped_column(String(16), primary_key=True)  # "" = none
     result: Mapped[str] = mapped_column(String(16), primary_key=True)
     turns: Mapped[int] = mapped_column(Integer, default=0)
@@ -46,11 +47,11 @@ class HourCell(Base):
 
     __tablename__ = "stat_hour"
 
+    language: Mapped[str] = mapped_column(String(8), primary_key=True)
+    city: Mapped[str] = mapped_column(String(64), primary_key=True)
     month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     weekday: Mapped[int] = mapped_column(SmallInteger, primary_key=True)  # 0 = Monday
     hour: Mapped[int] = mapped_column(SmallInteger, primary_key=True)  # Europe/Rome
-    language: Mapped[str] = mapped_column(String(8), primary_key=True)
-    city: Mapped[str] = mapped_column(String(64), primary_key=True)
     turns: Mapped[int] = mapped_column(Integer, default=0)
     queued: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -61,13 +62,13 @@ class HandoffCell(Base):
 
     __tablename__ = "stat_handoff"
 
-    bucket: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    event: Mapped[str] = mapped_column(String(16), primary_key=True)
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     language: Mapped[str] = mapped_column(String(8), primary_key=True)
     city: Mapped[str] = mapped_column(String(64), primary_key=True)
+    bucket: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     topic: Mapped[str] = mapped_column(String(16), primary_key=True)
     reason: Mapped[str] = mapped_column(String(16), primary_key=True)
-    event: Mapped[str] = mapped_column(String(16), primary_key=True)
     detail: Mapped[str] = mapped_column(String(32), primary_key=True)  # outcome or category
     rating: Mapped[int] = mapped_column(SmallInteger, primary_key=True)  # 0 = none
     minutes: Mapped[int] = mapped_column(SmallInteger, primary_key=True)  # a bin; -1 = none
@@ -75,14 +76,16 @@ class HandoffCell(Base):
 
 
 class ReachRegister(Base):
-    """One register of a HyperLogLog sketch of the people of a cell (`*` = every value)."""
+    """One register of a HyperLogLog sketch of the people of a cell (`*` = every value),
+    for a week's bucket, a month or a year (`grain`, `bucket` = its first day)."""
 
     __tablename__ = "stat_reach"
 
-    bucket: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    grain: Mapped[str] = mapped_column(String(1), primary_key=True)  # w(eek), m(onth), y(ear)
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     language: Mapped[str] = mapped_column(String(8), primary_key=True)
     city: Mapped[str] = mapped_column(String(64), primary_key=True)
+    bucket: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     register: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     rank: Mapped[int] = mapped_column(SmallInteger, default=0)
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.analytics import cells
-from bot.analytics.facts import Event, Where, handoff_row, minutes_bin, result_of, turn_row
+from bot.analytics.facts import Event, Where, handoff_rows, minutes_bin, result_of, turn_rows
 from bot.analytics.models import HandoffCell, HourCell, ReachSalt, TurnCell
 from bot.analytics.reach import register_and_rank
 from bot.core.assistant import TOPIC_INTENTS, Turn
@@ -68,7 +68,7 @@ def case_rows(case: HandoffCase, event: Event, moment: dt.datetime) -> list[dict
         extra["detail"] = case.outcome or ""
     elif event == Event.RATED:
         extra["rating"] = case.rating or 0
-    return [handoff_row(where, event, topic=case.topic, reason=case.reason, **extra)]
+    return handoff_rows(where, event, topic=case.topic, reason=case.reason, **extra)
 
 
 class FactRecorder:
@@ -83,19 +83,19 @@ class FactRecorder:
         topic = turn.topic or TOPIC_OF_INTENT.get(turn.intent or "")
         offered = turn.handoff_offer is not None or turn.misunderstood_twice
         reason = "requested" if turn.handoff_offer is not None else "not_understood"
-        handoff = [handoff_row(where, Event.OFFERED, topic=topic, reason=reason)]
+        handoff = handoff_rows(where, Event.OFFERED, topic=topic, reason=reason)
         await self._write(
             where,
             pseudonym=profile.pseudonym,
-            turns=[turn_row(where, topic, result_of(turn.intent))],
+            turns=turn_rows(where, topic, result_of(turn.intent)),
             handoffs=handoff if offered else [],
         )
 
     async def safeguarding(self, channel: str, profile: Profile, category: str) -> None:
         """Words that suggest danger: the category is counted, nothing else of the message."""
         where = Where(utcnow(), channel, profile.language, profile.city_slug or "")
-        row = handoff_row(where, Event.SAFEGUARDING, reason="safeguarding", detail=category)
-        await self._write(where, pseudonym=profile.pseudonym, handoffs=[row])
+        rows = handoff_rows(where, Event.SAFEGUARDING, reason="safeguarding", detail=category)
+        await self._write(where, pseudonym=profile.pseudonym, handoffs=rows)
 
     async def case_event(self, case: HandoffCase, action: str) -> None:
         """A line of a case's history (or its rating): the matching handoff fact."""
@@ -123,8 +123,8 @@ class FactRecorder:
                 await cells.add(session, TurnCell, turns or [], ["turns"])
                 await cells.add(session, HandoffCell, handoffs or [], ["events"])
                 if turns or queued:
-                    hour = where.hour_cell(turns=len(turns or []), queued=int(queued))
-                    await cells.add(session, HourCell, [hour], ["turns", "queued"])
+                    hours = where.hour_cells(turns=int(bool(turns)), queued=int(queued))
+                    await cells.add(session, HourCell, hours, ["turns", "queued"])
                 registers = await self._registers(session, where, pseudonym) if pseudonym else []
                 await cells.raise_registers(session, registers)
                 await session.commit()
@@ -141,7 +141,14 @@ class FactRecorder:
         register, rank = register_and_rank(salt, pseudonym)
         rows = []
         for cell in where.reach_cells():
-            key = (*cell.values(), register)
+            key = (
+                cell["grain"],
+                cell["bucket"],
+                cell["channel"],
+                cell["language"],
+                cell["city"],
+                register,
+            )
             if self._seen.get(key, 0) < rank:
                 rows.append({**cell, "register": register, "rank": rank})
         return rows
@@ -149,7 +156,14 @@ class FactRecorder:
     def _remember(self, row: dict[str, Any]) -> None:
         if len(self._seen) >= SEEN_LIMIT:
             self._seen.clear()
-        key = (row["bucket"], row["channel"], row["language"], row["city"], row["register"])
+        key = (
+            row["grain"],
+            row["bucket"],
+            row["channel"],
+            row["language"],
+            row["city"],
+            row["register"],
+        )
         self._seen[key] = max(self._seen.get(key, 0), row["rank"])
 
     async def salt(self, session: AsyncSession, year: int) -> bytes:

@@ -5,6 +5,7 @@ dismissed. Pages in a real browser (Chromium) for the screenshots."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import re
@@ -20,12 +21,13 @@ from sqlalchemy import select
 
 from bot.analytics.models import QuestionGroup
 from bot.kb.db import Database
-from bot.kb.models import UnansweredMessage
+from bot.kb.models import City, UnansweredMessage
 from bot.settings import load_settings
 from bot.staff.models import Role
 from bot.web.app import create_app
 from tests.analytics.audit import audit_workbook
-from tests.analytics.seed import Seeded
+from tests.analytics.seed import Seeded, this_bucket
+from tests.bench.analytics_year import YearSize, generate, write
 from tests.support import processes
 from tests.support.staff import add_staff
 from tests.support.staff_http import StaffClient
@@ -201,6 +203,15 @@ async def test_screenshots_of_the_statistics_pages(
     database, _ = seeded
     admin = await add_staff(database, Role.ADMINISTRATOR, PASSWORD)
     folder = SCREENSHOTS if os.environ.get("WRITE_SCREENSHOTS") else tmp_path
+    year = this_bucket().year - 1  # a synthetic year before the seeded one: charts to look at
+    async with database.session() as session:
+        cities = sorted(await session.scalars(select(City.slug)))
+        for language, texts in SIMILAR.items():
+            for text in texts:
+                session.add(UnansweredMessage(language=language, text=text, city_slug="genova"))
+        await session.commit()
+    rows = generate(year, cities, YearSize(turns=60_000, people=6_000, cases=1_500))
+    await asyncio.to_thread(write, database.url, rows)
     folder.mkdir(parents=True, exist_ok=True)
     for phone in (True, False):
         viewport = {"width": 412, "height": 915} if phone else {"width": 1280, "height": 900}
@@ -209,7 +220,8 @@ async def test_screenshots_of_the_statistics_pages(
         await page.fill("input[name=username]", admin.username)
         await page.fill("input[name=password]", PASSWORD)
         await page.click("button[type=submit]")
-        for name, path in (("statistics", "/admin/statistics"), ("questions", "/admin/questions")):
+        statistics = f"/admin/statistics?from={year}-01&to={year}-12"
+        for name, path in (("statistics", statistics), ("questions", "/admin/questions")):
             response = await page.goto(app_url + path)
             assert response is not None and response.status == 200
             images = page.locator("img")

@@ -27,7 +27,7 @@ from pathlib import Path
 import aiohttp
 import psutil
 
-from tests.bench import handoff, security, workspace
+from tests.bench import analytics, handoff, security, workspace
 from tests.support import processes
 from tests.support.telegram_double import TOKEN, BotApiDouble, TelegramUser
 
@@ -236,6 +236,7 @@ async def main(output: Path, duration: float) -> None:
         handoff_section = await handoff.run(rasa, workdir)
         workspace_section = await workspace.run(rasa, database_url, workdir)
         security_section = await security.run(rasa, database_url, workdir)
+    analytics_section = await analytics.run(workdir)  # no Rasa: its own databases
     await double.stop()
     report = render_report(
         bot_fixed, rasa_fixed, bot_best, bot_tried, rasa_best, rasa_tried, sampler.peaks, duration
@@ -243,7 +244,13 @@ async def main(output: Path, duration: float) -> None:
     report = (
         "\n\n".join(
             section.rstrip()
-            for section in (report, handoff_section, workspace_section, security_section)
+            for section in (
+                report,
+                handoff_section,
+                workspace_section,
+                security_section,
+                analytics_section,
+            )
         )
         + "\n"
     )

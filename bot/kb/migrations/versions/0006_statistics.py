@@ -16,11 +16,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def _dims() -> list[sa.Column[object]]:
+    """The dimensions a query fixes first, then the period (the primary keys' order)."""
     return [
-        sa.Column('bucket', sa.Date(), nullable=False),
         sa.Column('channel', sa.String(length=16), nullable=False),
         sa.Column('language', sa.String(length=8), nullable=False),
         sa.Column('city', sa.String(length=64), nullable=False),
+        sa.Column('bucket', sa.Date(), nullable=False),
     ]
 
 
@@ -30,34 +31,35 @@ def upgrade() -> None:
     sa.Column('topic', sa.String(length=16), nullable=False),
     sa.Column('result', sa.String(length=16), nullable=False),
     sa.Column('turns', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('bucket', 'channel', 'language', 'city', 'topic', 'result', name=op.f('pk_stat_turn'))
+    sa.PrimaryKeyConstraint('channel', 'language', 'city', 'bucket', 'topic', 'result', name=op.f('pk_stat_turn'))
     )
     op.create_table('stat_hour',
+    sa.Column('language', sa.String(length=8), nullable=False),
+    sa.Column('city', sa.String(length=64), nullable=False),
     sa.Column('month', sa.Date(), nullable=False),
     sa.Column('weekday', sa.SmallInteger(), nullable=False),
     sa.Column('hour', sa.SmallInteger(), nullable=False),
-    sa.Column('language', sa.String(length=8), nullable=False),
-    sa.Column('city', sa.String(length=64), nullable=False),
     sa.Column('turns', sa.Integer(), nullable=False),
     sa.Column('queued', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('month', 'weekday', 'hour', 'language', 'city', name=op.f('pk_stat_hour'))
+    sa.PrimaryKeyConstraint('language', 'city', 'month', 'weekday', 'hour', name=op.f('pk_stat_hour'))
     )
     op.create_table('stat_handoff',
+    sa.Column('event', sa.String(length=16), nullable=False),
     *_dims(),
     sa.Column('topic', sa.String(length=16), nullable=False),
     sa.Column('reason', sa.String(length=16), nullable=False),
-    sa.Column('event', sa.String(length=16), nullable=False),
     sa.Column('detail', sa.String(length=32), nullable=False),
     sa.Column('rating', sa.SmallInteger(), nullable=False),
     sa.Column('minutes', sa.SmallInteger(), nullable=False),
     sa.Column('events', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('bucket', 'channel', 'language', 'city', 'topic', 'reason', 'event', 'detail', 'rating', 'minutes', name=op.f('pk_stat_handoff'))
+    sa.PrimaryKeyConstraint('event', 'channel', 'language', 'city', 'bucket', 'topic', 'reason', 'detail', 'rating', 'minutes', name=op.f('pk_stat_handoff'))
     )
     op.create_table('stat_reach',
+    sa.Column('grain', sa.String(length=1), nullable=False),
     *_dims(),
     sa.Column('register', sa.SmallInteger(), nullable=False),
     sa.Column('rank', sa.SmallInteger(), nullable=False),
-    sa.PrimaryKeyConstraint('bucket', 'channel', 'language', 'city', 'register', name=op.f('pk_stat_reach'))
+    sa.PrimaryKeyConstraint('grain', 'channel', 'language', 'city', 'bucket', 'register', name=op.f('pk_stat_reach'))
     )
     op.create_table('stat_salt',
     sa.Column('year', sa.Integer(), nullable=False),
