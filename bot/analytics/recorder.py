@@ -55,7 +55,9 @@ def _seconds(later: dt.datetime | None, earlier: dt.datetime | None) -> float | 
 
 
 def case_rows(case: HandoffCase, event: Event, moment: dt.datetime) -> list[dict[str, Any]]:
-    """The handoff cell an event of `case` adds to (wait, handling time, outcome, rating)."""
+    """The handoff cells an event of `case` adds to: a wait, an outcome with its handling
+    time, or a rating, alone with the cell's place and time; the other events with the
+    case's topic and reason."""
     city = case.city.slug if case.city is not None else ""
     where = Where(moment, case.channel, case.language, city)
     extra: dict[str, Any] = {}
@@ -68,7 +70,9 @@ def case_rows(case: HandoffCase, event: Event, moment: dt.datetime) -> list[dict
         extra["detail"] = case.outcome or ""
     elif event == Event.RATED:
         extra["rating"] = case.rating or 0
-    return handoff_rows(where, event, topic=case.topic, reason=case.reason, **extra)
+    if extra:  # waits, outcomes and ratings are not crossed with the topic or the reason
+        return handoff_rows(where, event, **extra)
+    return handoff_rows(where, event, topic=case.topic, reason=case.reason)
 
 
 class FactRecorder:

@@ -34,7 +34,7 @@ CHANNELS = ("telegram", "web")
 TOPICS = ("job", "housing", "course", "desk", "")
 RESULTS = ("answered", "navigation", "fallback", "out_of_scope")
 OUTCOMES = ("resolved", "referred", "no_answer", "left")
-REASONS = ("requested", "not_understood", "safeguarding")
+REASONS = ("requested", "not_understood", "safeguarding", "")
 EVENTS = tuple(e.value for e in Event)
 Dim = tuple[np.ndarray, Sequence[Any]]  # codes, and the label of each code
 
@@ -249,9 +249,10 @@ def _cases(
     rating = np.where(rng.random(n) < 0.55, rng.choice(5, n, p=[0.04, 0.05, 0.11, 0.3, 0.5]) + 1, 0)
     details = ("", *OUTCOMES)
     bins = sorted({-1, *MINUTE_BINS})
-    events: list[tuple[np.ndarray, int, np.ndarray, np.ndarray, np.ndarray]] = []
+    events: list[tuple[np.ndarray, ...] | Any] = []
     none, zero = np.full(n, -1), np.zeros(n, dtype=np.int64)
     everyone = np.ones(n, dtype=bool)
+    no_topic, no_reason = np.full(n, len(TOPICS) - 1), np.full(n, len(REASONS) - 1)
     for event, mask, detail, stars, minutes in (
         (Event.OFFERED, everyone, zero, zero, none),
         (Event.OPENED, everyone, zero, zero, none),
@@ -260,9 +261,20 @@ def _cases(
         (Event.CLOSED, everyone, outcome + 1, zero, np.where(taken, handling, -1)),
         (Event.RATED, taken & (rating > 0), zero, rating, none),
     ):
-        events.append((mask, EVENTS.index(event.value), detail, stars, minutes))
+        plain = event in (Event.OFFERED, Event.OPENED, Event.QUEUED)
+        events.append(
+            (
+                mask,
+                EVENTS.index(event.value),
+                detail,
+                stars,
+                minutes,
+                topic if plain else no_topic,
+                reason if plain else no_reason,
+            )
+        )
     dims: list[list[np.ndarray]] = [[] for _ in range(10)]
-    for mask, event_code, detail, stars, minutes in events:
+    for mask, event_code, detail, stars, minutes, topics, reasons in events:
         index = np.flatnonzero(mask)
         p = who[index]
         for column, values in enumerate(
@@ -271,8 +283,8 @@ def _cases(
                 people.channel[p],
                 people.language[p],
                 people.city[p],
-                topic[index],
-                reason[index],
+                topics[index],
+                reasons[index],
                 np.full(len(index), event_code),
                 detail[index],
                 stars[index],
