@@ -108,6 +108,7 @@ test: validate
 
 screenshots:
 	WRITE_SCREENSHOTS=1 $(PY) -m pytest -q tests/e2e/test_workspace.py -k "screenshots and sqlite"
+	WRITE_SCREENSHOTS=1 $(PY) -m pytest -q tests/analytics/test_pages.py -k "screenshots and sqlite"
 
 test-unit:
 	$(PY) -m pytest -q -m "not e2e"

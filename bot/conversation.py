@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.analytics.recorder import FactRecorder
 from bot.core import buttons, replies
 from bot.core.assistant import Assistant
 from bot.core.messages import Inbound, Outbound
@@ -62,6 +63,7 @@ class Conversation:
         safeguarding: SafeguardingLexicon,
         limits: Limits,
         privacy: PrivacyDesk,
+        facts: FactRecorder | None = None,
     ) -> None:
         self.config = config
         self._users = users
@@ -71,6 +73,7 @@ class Conversation:
         self._safeguarding = safeguarding
         self._limits = limits
         self._privacy = privacy
+        self._facts = facts  # anonymous statistics (bot.analytics); None: none kept
 
     def hinted_language(self, language_hint: str | None) -> str:
         return negotiate_language([language_hint], self.config.default_language)
@@ -101,6 +104,8 @@ class Conversation:
             return await self._handoff_button(inbound, profile, loc)
         danger = self._safeguarding.match(inbound.text) if inbound.text else None
         if danger is not None:
+            if self._facts is not None:
+                await self._facts.safeguarding(inbound.channel, profile, danger.value)
             return await self._desk.safeguard(profile, loc, inbound, danger)
         case = await self._desk.open_case(profile.pseudonym)
         if case is not None:
@@ -113,6 +118,8 @@ class Conversation:
         self, inbound: Inbound, profile: Profile, loc: Localizer
     ) -> list[Outbound]:
         turn = await self._assistant.handle(inbound, profile, loc)
+        if self._facts is not None:
+            await self._facts.turn(inbound.channel, profile, turn)
         messages = turn.messages
         if turn.handoff_offer is not None:
             if turn.media_for_mediator:

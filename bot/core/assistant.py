@@ -59,6 +59,8 @@ class Turn:
     misunderstood_twice: bool = False  # offer a person (never force it)
     media_for_mediator: bool = False  # the inbound media goes with the offer
     after: list[Outbound] = field(default_factory=list)  # e.g. the language switch offer
+    intent: str | None = None  # Rasa's intent (None: answered by the app itself)
+    topic: str | None = None  # the topic of the answer, when it had one
 
 
 class Assistant:
@@ -187,7 +189,7 @@ class Assistant:
         except RasaUnavailable as error:
             logger.warning("Rasa unavailable for %s: %s", short(profile.pseudonym), error)
             return Turn(loc, replies.temporarily_unavailable(loc))
-        turn = Turn(loc)
+        turn = Turn(loc, intent=result.intent)
         if user_text is not None:
             turn.loc, turn.after = await self._follow_language(result, user_text, profile, loc)
             turn.misunderstood_twice = await self._count_misunderstanding(result, profile)
@@ -237,6 +239,8 @@ class Assistant:
             if answer is None:
                 logger.warning("Rasa sent a response that is not an answer: %s", sorted(response))
                 continue
+            topic = getattr(answer, "topic", None)
+            turn.topic = str(topic) if topic in Topic.__members__.values() else turn.topic
             if isinstance(answer, HandoffOffer):
                 turn.handoff_offer = answer
                 continue

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, or_, select, update
@@ -47,14 +47,14 @@ class NewMessage:
     author_id: int | None = None
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    """SQLite returns naive datetimes (stored in UTC)."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+# told of every event of a case's history and of its rating (anonymous statistics)
+CaseObserver = Callable[[HandoffCase, str], Awaitable[None]]
 
 
 class CaseStore:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, observer: CaseObserver | None = None) -> None:
         self._database = database
+        self._observer = observer
 
     # --- reading ----------------------------------------------------------------------
 
@@ -204,6 +204,15 @@ class CaseStore:
                 )
             )
             await session.commit()
+        if not refused:
+            await self.observe(case_id, action)
+
+    async def observe(self, case_id: int, event: str) -> None:
+        """Tell the observer (statistics) what happened to the case."""
+        if self._observer is not None:
+            case = await self.get(case_id)
+            if case is not None:
+                await self._observer(case, event)
 
     async def staff_by_telegram(self, telegram_user_id: int) -> StaffAccount | None:
         async with self._database.session() as session:
@@ -293,7 +302,7 @@ class CaseStore:
                     file_id=item.file_id,
                 )
                 for item in held
-                if _aware(item.received_at) >= since
+                if item.received_at >= since
             ]
             await session.execute(delete(HeldMedia).where(HeldMedia.user_pseudonym == pseudonym))
             await session.commit()

@@ -190,6 +190,7 @@ class HandoffDesk:
             and rating in texts.RATINGS
         ):
             await self.cases.update(case_id, rating=rating)
+            await self.cases.observe(case_id, "rated")
             await self._changed(case_id)
         return texts.rated(loc)
 

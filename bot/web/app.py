@@ -17,6 +17,9 @@ import jinja2
 from aiohttp import web
 from telegram import Update
 
+from bot.analytics.backfill import backfill_once
+from bot.analytics.reach_years import close_years
+from bot.analytics.recorder import FactRecorder
 from bot.channels.mediators import MediatorGroup
 from bot.channels.telegram import CHANNEL, TelegramChannel, TelegramRunner, build_application
 from bot.channels.telegram_delivery import TelegramMediatorBoard, TelegramPeople
@@ -157,7 +160,8 @@ async def _core_lifetime(app: web.Application) -> AsyncIterator[None]:
     await rasa.start()
     catalogs = Catalogs()
     users = UserStore(database)
-    cases = CaseStore(database)
+    facts = FactRecorder(database)
+    cases = CaseStore(database, facts.case_event)
     addresses = AddressBox(pseudonym_key(settings), database.sealer)
     events = app[shared_key].events
     relay = Relay(
@@ -204,6 +208,7 @@ async def _core_lifetime(app: web.Application) -> AsyncIterator[None]:
         SafeguardingLexicon.load(),
         limits,
         privacy,
+        facts,
     )
     app[rasa_key] = rasa
     app[catalogs_key] = catalogs
@@ -264,6 +269,10 @@ async def _retention_lifetime(app: web.Application) -> AsyncIterator[None]:
     settings = app[settings_key]
 
     async def every_day() -> None:
+        try:
+            await backfill_once(app[database_key])  # statistics from the data still kept
+        except Exception:
+            logger.exception("statistics backfill failed")
         while True:
             try:
                 database = app[database_key]
@@ -273,6 +282,7 @@ async def _retention_lifetime(app: web.Application) -> AsyncIterator[None]:
                 for thread_id in report.topics:  # the topics go with their cases
                     await app[relay_key].delete_topic(thread_id)
                 await purge_expired_uploads(database)
+                await close_years(database)  # the salts of past years' people counts
             except Exception:
                 logger.exception("retention purge failed; trying again tomorrow")
             await asyncio.sleep(RETENTION_INTERVAL_SECONDS)

@@ -28,7 +28,7 @@ from pathlib import Path
 import aiohttp
 import psutil
 
-from tests.bench import handoff, privacy, security, shared_state, workspace
+from tests.bench import analytics, handoff, privacy, security, shared_state, workspace
 from tests.support import processes
 from tests.support.telegram_double import TOKEN, BotApiDouble, TelegramUser
 
@@ -203,12 +203,16 @@ def sections() -> dict[str, Section]:
     async def privacy_section(_: processes.RasaServer, __: str, workdir: Path) -> str:
         return await privacy.run(workdir)
 
+    async def analytics_section(_: processes.RasaServer, __: str, workdir: Path) -> str:
+        return await analytics.run(workdir)  # no Rasa: a year of facts in its own databases
+
     return {
         "handoff": handoff_section,
         "workspace": workspace.run,
         "security": security.run,
         "privacy": privacy_section,
         "shared_state": shared_state.run,
+        "analytics": analytics_section,
     }
 
 

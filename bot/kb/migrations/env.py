@@ -5,7 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from bot.handoff import models as handoff_models  # noqa: F401  (registers the tables)
+from bot.analytics import models as analytics_models  # noqa: F401  (registers the tables)
+from bot.handoff import models as handoff_models  # noqa: F401
 from bot.kb.models import Base
 from bot.privacy import models as privacy_models  # noqa: F401
 from bot.staff import models as staff_models  # noqa: F401

@@ -17,10 +17,21 @@ from bot.web.admin import (
     exchange,
     privacy_log,
     services,
+    statistics,
     texts,
 )
 
 
 def add_admin_routes(app: web.Application) -> None:
-    for module in (dashboard, cities, services, texts, exchange, audit, accounts, privacy_log):
+    for module in (
+        dashboard,
+        cities,
+        services,
+        texts,
+        exchange,
+        audit,
+        accounts,
+        privacy_log,
+        statistics,
+    ):
         module.add_routes(app.router)

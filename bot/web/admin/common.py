@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from bot.analytics.access import may_see_statistics
 from bot.core.cards import topic_label
 from bot.i18n import SUPPORTED_LANGUAGES, Localizer
 from bot.kb.models import City, Service, Topic
@@ -104,6 +105,7 @@ async def page(
     context = {
         **choices(loc),
         "may_manage_accounts": permissions.may_manage_accounts(account),
+        "may_see_statistics": may_see_statistics(account),
         "notice": request.query.get("notice", ""),
         **context,
     }

@@ -1,0 +1,1 @@
+"""The indicator report from the command line, for scheduled delivery (`python -m bot.reports`)."""
