@@ -63,6 +63,7 @@ from bot.web.keys import (
     webchat_key,
 )
 from bot.web.pages import limiter_key
+from bot.web.scaling import accept_update, add_shared_work, intake_key
 from bot.workspace.uploads import purge_expired_uploads
 
 logger = logging.getLogger(__name__)
@@ -99,7 +100,9 @@ def create_app(settings: Settings, *, limits: Limits | None = None) -> web.Appli
     app.cleanup_ctx.append(_core_lifetime)
     if settings.telegram_enabled:
         app.cleanup_ctx.append(_telegram_lifetime)
-    if settings.run_background_work:
+    if settings.redis_url:  # production: the intake, and the relay once across workers
+        add_shared_work(app, lambda: purge_expired(app))
+    elif settings.run_background_work:
         app.cleanup_ctx.append(_relay_lifetime)  # after Telegram: every channel is registered
         app.cleanup_ctx.append(_retention_lifetime)
     app.router.add_get("/", _chat_page)
@@ -130,9 +133,10 @@ async def _core_lifetime(app: web.Application) -> AsyncIterator[None]:
     database = app[database_key]
     limits = app[limits_key]
     rasa = RasaClient(
-        settings.rasa_url,
+        settings.rasa_servers,
         settings.rasa_timeout_seconds,
         settings.rasa_token,
+        settings.rasa_down_seconds,
     )
     await rasa.start()
     catalogs = Catalogs()
@@ -202,18 +206,22 @@ async def _core_lifetime(app: web.Application) -> AsyncIterator[None]:
     await database.dispose()
 
 
+async def purge_expired(app: web.Application) -> None:
+    """What is older than the retention period, and expired uploads (errors logged)."""
+    settings, database = app[settings_key], app[database_key]
+    try:
+        await purge(database, settings.retention_days, settings.rasa_tracker_database_url)
+        await purge_expired_uploads(database)
+    except Exception:
+        logger.exception("retention purge failed; trying again tomorrow")
+
+
 async def _retention_lifetime(app: web.Application) -> AsyncIterator[None]:
     """Deletes what is older than the retention period at start-up, then once a day."""
-    settings = app[settings_key]
 
     async def every_day() -> None:
         while True:
-            try:
-                database = app[database_key]
-                await purge(database, settings.retention_days, settings.rasa_tracker_database_url)
-                await purge_expired_uploads(database)
-            except Exception:
-                logger.exception("retention purge failed; trying again tomorrow")
+            await purge_expired(app)
             await asyncio.sleep(RETENTION_INTERVAL_SECONDS)
 
     task = asyncio.create_task(every_day(), name="retention")
@@ -281,5 +289,7 @@ async def _telegram_webhook(request: web.Request) -> web.Response:
         update = Update.de_json(data, runner.application.bot)
     except (ValueError, TypeError, KeyError):
         raise web.HTTPBadRequest() from None
+    if intake_key in app:  # production: stored in Redis, handled by a partition's owner
+        return await accept_update(app[intake_key], update, data)
     await runner.application.update_queue.put(update)
     return web.Response()
