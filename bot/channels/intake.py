@@ -195,7 +195,7 @@ class StreamIntake:
             try:
                 await self._claim_left_over(stream, owned)
                 while not owned.stopping:
-                    response = await self.redis.xreadgroup(
+                    response: Any = await self.redis.xreadgroup(
                         GROUP,
                         self.config.worker,
                         {stream: ">"},
