@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     intake_lease_seconds: float = Field(default=10.0, gt=1)
     # how long a processed update id is remembered (a redelivery is not answered twice)
     intake_remember_seconds: int = Field(default=48 * 3600, ge=60)
+    # `make run-prod`: how many of each process kind (python -m bot.ops run-prod)
+    prod_app_workers: int = Field(default=2, ge=1)
+    prod_rasa_servers: int = Field(default=2, ge=1)
+    prod_action_servers: int = Field(default=2, ge=1)
 
     rasa_url: str = "http://127.0.0.1:5005"
     # several Rasa servers: each person goes to one of them (consistent hash of the pseudonym),

@@ -48,9 +48,7 @@ READ_COUNT = 16
 READ_BLOCK_MS = 1000
 RETRY_SECONDS = 1.0
 
-UPDATES_IN = Counter(
-    "assistant_updates_in_total", "Telegram updates accepted into the intake"
-)
+UPDATES_IN = Counter("assistant_updates_in_total", "Telegram updates accepted into the intake")
 INTAKE_WAIT = Histogram(
     "assistant_intake_wait_seconds",
     "From an update's acceptance to the start of its handling (seconds)",

@@ -73,9 +73,7 @@ class RasaRing:
 class ServerHealth:
     """Servers that failed recently are tried last, until `down_seconds` have passed."""
 
-    def __init__(
-        self, down_seconds: float, clock: Callable[[], float] = time.monotonic
-    ) -> None:
+    def __init__(self, down_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
         self._down_seconds = down_seconds
         self._clock = clock
         self._down_until: dict[str, float] = {}
