@@ -54,6 +54,8 @@ class Topology:
     action_base_port: int = 5055
     redis_key_prefix: str = "assistant:"
     rasa_lock_prefix: str = "rasalock"
+    # Rasa's lock of a conversation outlives a killed server by this long (Rasa's default 60 s)
+    rasa_lock_lifetime_seconds: int = 10
     log_dir: Path = PROJECT_ROOT / "var" / "prod"
     rasa_auth_token: str = ""
     action_server_token: str = ""
@@ -191,6 +193,7 @@ def rasa_env(topology: Topology, index: int) -> dict[str, str]:
         "REDIS_DB": (redis.path or "/0").strip("/") or "0",
         "REDIS_PASSWORD": redis.password or "",
         "RASA_LOCK_PREFIX": topology.rasa_lock_prefix,
+        "TICKET_LOCK_LIFETIME": str(topology.rasa_lock_lifetime_seconds),
     }
 
 
