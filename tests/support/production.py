@@ -113,12 +113,14 @@ class Production:
     def worker_urls(self) -> list[str]:
         return [f"http://127.0.0.1:{p}{WEBHOOK_PATH}" for p in self.topology.web_ports()]
 
-    def clear_redis(self) -> None:
-        redis = Redis.from_url(REDIS_URL)
-        keys = list(redis.scan_iter(f"{self.topology.redis_key_prefix}*", count=1000))
-        if keys:
-            redis.delete(*keys)
-        redis.close()
+
+def clear_redis(prefix: str) -> None:
+    """The run's keys (the workers have stopped)."""
+    redis = Redis.from_url(REDIS_URL)
+    keys = list(redis.scan_iter(f"{prefix}*", count=1000))
+    if keys:
+        redis.delete(*keys)
+    redis.close()
 
 
 @contextmanager
@@ -131,12 +133,11 @@ def production(
     with production_databases() as (url, tracker_db):
         topology = topology_for(double, url, tracker_db, workdir, counts, **app_env)
         prepare(topology)
-        with running(topology) as services:
-            result = Production(topology, services, double)
-            try:
-                yield result
-            finally:
-                result.clear_redis()
+        try:
+            with running(topology) as services:
+                yield Production(topology, services, double)
+        finally:
+            clear_redis(topology.redis_key_prefix)
 
 
 async def wait_for_webhooks(double: BotApiDouble, workers: int, timeout: float = 60) -> None:
