@@ -237,13 +237,22 @@ async def main(output: Path, duration: float) -> None:
         workspace_section = await workspace.run(rasa, database_url, workdir)
         security_section = await security.run(rasa, database_url, workdir)
     await double.stop()
+    from tests.bench import scaling  # it imports this module's helpers
+
+    scaling_section = await scaling.run()  # starts its own profiles: after the rest stopped
     report = render_report(
         bot_fixed, rasa_fixed, bot_best, bot_tried, rasa_best, rasa_tried, sampler.peaks, duration
     )
     report = (
         "\n\n".join(
             section.rstrip()
-            for section in (report, handoff_section, workspace_section, security_section)
+            for section in (
+                report,
+                handoff_section,
+                workspace_section,
+                security_section,
+                scaling_section,
+            )
         )
         + "\n"
     )

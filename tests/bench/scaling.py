@@ -36,6 +36,7 @@ from tests.bench.run import (
     SEARCH_RATES,
     Series,
     paced,
+    start_app,
 )
 from tests.support import processes
 from tests.support.expect import plain, translated
@@ -250,8 +251,6 @@ def embedded(
     double: BotApiDouble, workdir: Path
 ) -> Iterator[tuple[list[str], list[str], dict[str, int]]]:
     """`make run`'s profile, in webhook mode: one process of each kind, SQLite, no Redis."""
-    from tests.bench.run import start_app
-
     database_url = f"sqlite+aiosqlite:///{workdir / 'assistant.db'}"
     processes.prepare_database(database_url)
     with ExitStack() as stack:
