@@ -26,6 +26,9 @@ def main(argv: list[str] | None = None) -> None:
     restrict_new_files()
     settings = load_settings()
     configure_logging(settings.log_level)
+    if settings.telegram_enabled and not settings.telegram_webhook_url:
+        # getUpdates admits one caller per bot: several workers need the webhook
+        parser.error("the production profile needs TELEGRAM_WEBHOOK_URL (webhook mode)")
     if settings.database_url.startswith("sqlite"):
         settings.database_url = DEFAULT_POSTGRES_URL  # the production profile: PostgreSQL
     settings.redis_url = settings.redis_url or DEFAULT_REDIS_URL
