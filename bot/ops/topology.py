@@ -63,6 +63,7 @@ class Topology:
 
     @classmethod
     def from_settings(cls, settings: Settings, counts: tuple[int, int, int]) -> Topology:
+        rasa_port = urlsplit(settings.rasa_url).port or 5005
         tracker = settings.rasa_tracker_database_url or ""
         tracker_db = make_url(tracker).database if tracker.startswith("postgres") else None
         return cls(
@@ -73,6 +74,8 @@ class Topology:
             rasa_servers=counts[1],
             action_servers=counts[2],
             web_port=settings.web_port,
+            rasa_base_port=rasa_port,  # 5005, 5006, …
+            action_base_port=rasa_port + 50,  # 5055, 5056, …
             redis_key_prefix=settings.redis_key_prefix,
             rasa_auth_token=settings.rasa_token,
             action_server_token=read_secret(

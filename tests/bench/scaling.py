@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import os
 import tempfile
 import time
 from collections import defaultdict
@@ -512,7 +513,7 @@ async def run(duration: float = 10.0, people: int = CLICK_DAY_PEOPLE) -> str:
                     await asyncio.to_thread(stack.close)
     finally:
         await double.stop()
-    return render(results, memory, day, duration)
+    return render(results, memory, day, duration, os.getloadavg()[1])
 
 
 def render(
@@ -520,6 +521,7 @@ def render(
     memory: dict[str, dict[str, float]],
     day: ClickDay | None,
     duration: float,
+    load: float,
 ) -> str:
     lines = [
         SECTION_TITLE,
@@ -530,7 +532,8 @@ def render(
         "the POST to the first reply reaching the Bot API double; *Rasa alone* posts the same "
         "messages straight to the same profile's Rasa servers (each sender to its own server). "
         f"Each rate runs {duration:.0f} s with distinct new people; everything (load generator "
-        "and Bot API double included) shares the same 2 cores.",
+        "and Bot API double included) shares the same 2 cores, with whatever else the machine "
+        f"runs: its load average over the last 5 minutes of this run was {load:.1f}.",
         "",
         "### Latency at 1 update/s (ms)",
         "",
