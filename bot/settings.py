@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     rasa_urls: list[str] = []
     # seconds a Rasa server that refused a connection is skipped before being tried again
     rasa_down_seconds: float = Field(default=5.0, gt=0)
+    # calls one app process makes to one Rasa server at once (the others wait their turn)
+    rasa_concurrency_per_server: int = Field(default=4, ge=1)
     # the token of Rasa's HTTP API, also the secret of the app's own channel into Rasa
     # (`make setup` writes one to var/rasa-auth-token; Procfile passes it in the environment)
     rasa_auth_token: SecretStr | None = None

@@ -4,6 +4,7 @@ messages go to one of them and fail over to the next (`bot.core.rasa_routing`)."
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -66,9 +67,15 @@ class RasaClient:
         timeout_seconds: float,
         auth_token: str = "",
         down_seconds: float = 5.0,
+        concurrency_per_server: int = 8,
     ) -> None:
         self._ring = RasaRing([base_urls] if isinstance(base_urls, str) else base_urls)
         self._health = ServerHealth(down_seconds)
+        # a Rasa server is one CPU-bound process: more calls at once only make each slower,
+        # until they time out; the others wait here, and the timeout counts from the call
+        self._slots = {
+            server: asyncio.Semaphore(concurrency_per_server) for server in self._ring.servers
+        }
         self._auth_token = auth_token
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
         self._session: aiohttp.ClientSession | None = None
@@ -134,6 +141,11 @@ class RasaClient:
     async def _post_to(self, server: str, body: dict[str, Any]) -> RasaAnswer:
         if self._session is None:
             raise RuntimeError("RasaClient.start() was not called")
+        async with self._slots[server]:
+            return await self._call(server, body)
+
+    async def _call(self, server: str, body: dict[str, Any]) -> RasaAnswer:
+        assert self._session is not None
         started = time.perf_counter()
         try:
             async with self._session.post(server + CHANNEL_PATH, json=body) as response:

@@ -137,6 +137,7 @@ async def _core_lifetime(app: web.Application) -> AsyncIterator[None]:
         settings.rasa_timeout_seconds,
         settings.rasa_token,
         settings.rasa_down_seconds,
+        settings.rasa_concurrency_per_server,
     )
     await rasa.start()
     catalogs = Catalogs()
