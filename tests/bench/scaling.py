@@ -20,7 +20,7 @@ import itertools
 import os
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -76,24 +76,26 @@ TECHNICAL_PROBLEM = (
 )
 
 
+Ready = Callable[[list[BotCall]], bool]
+
+
 class IndexedDouble(BotApiDouble):
     """The double, with each chat's replies indexed and waitable (thousands of people)."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
         self.by_chat: dict[int, list[BotCall]] = defaultdict(list)
-        self._waiters: dict[int, list[tuple[int, asyncio.Future[None]]]] = defaultdict(list)
+        self._waiters: dict[int, list[tuple[Ready, asyncio.Future[None]]]] = defaultdict(list)
 
     def _record(self, method: str, params: dict[str, Any]) -> None:
         chat = int(params["chat_id"])
         self.by_chat[chat].append(BotCall(method, params, time.perf_counter()))
-        count = len(self.by_chat[chat])
         waiting = []
-        for wanted, future in self._waiters[chat]:
-            if count >= wanted and not future.done():
+        for ready, future in self._waiters[chat]:
+            if not future.done() and ready(self.by_chat[chat]):
                 future.set_result(None)
             elif not future.done():
-                waiting.append((wanted, future))
+                waiting.append((ready, future))
         self._waiters[chat] = waiting
 
     async def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -104,16 +106,19 @@ class IndexedDouble(BotApiDouble):
         self._record("sendVenue", params)
         return await super()._api_sendVenue(params)
 
-    async def wait_count(self, chat: int, count: int, timeout: float) -> bool:
-        if len(self.by_chat[chat]) >= count:
+    async def wait_until(self, chat: int, ready: Ready, timeout: float) -> bool:
+        if ready(self.by_chat[chat]):
             return True
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiters[chat].append((count, future))
+        self._waiters[chat].append((ready, future))
         try:
             await asyncio.wait_for(future, timeout)
             return True
         except TimeoutError:
             return False
+
+    async def wait_count(self, chat: int, count: int, timeout: float) -> bool:
+        return await self.wait_until(chat, lambda calls: len(calls) >= count, timeout)
 
 
 @dataclass
@@ -363,14 +368,25 @@ class ClickDay:
     peak_rss: dict[str, float] = field(default_factory=dict)
 
 
+Answers = dict[str, tuple[list[str], list[str]]]  # per language: greeting's, question's texts
+
+
+def technical_problem(language: str) -> str:
+    return translated(language, TECHNICAL_PROBLEM)
+
+
+def texts_after(calls: list[BotCall], before: int) -> list[str]:
+    return [plain(call.text) for call in calls[before:]]
+
+
 async def click_day(
     double: IndexedDouble,
     webhook_urls: list[str],
     pids: dict[str, int],
-    expected: dict[str, tuple[int, int]],
+    expected: Answers,
     people: int = CLICK_DAY_PEOPLE,
 ) -> ClickDay:
-    """`expected`: per language, how many messages answer the greeting and the question."""
+    """`expected`: per language, the texts that answer its greeting and its question."""
     result = ClickDay(people)
     users = [
         TelegramUser(id=20_000_000 + i, language_code=MESSAGES[i % len(MESSAGES)][0])
@@ -393,53 +409,58 @@ async def click_day(
         start = time.perf_counter()
         last_answer = start
 
-        async def person(index: int, user: TelegramUser) -> None:
+        async def ask(user: TelegramUser, text: str, answer: list[str]) -> bool:
+            """One message and its whole answer (or a 'technical problem')."""
             nonlocal last_answer
+            language = user.language_code or "it"
+            before = len(double.by_chat[user.id])
+
+            def ready(calls: list[BotCall]) -> bool:
+                got = texts_after(calls, before)
+                return len(got) >= len(answer) or technical_problem(language) in got
+
+            sent = time.perf_counter()
+            if not await poster.post(user, text):
+                return False
+            if not await double.wait_until(user.id, ready, CLICK_DAY_DEADLINE_SECONDS):
+                return False
+            calls = double.by_chat[user.id]
+            result.waits_ms.append((calls[before].received_at - sent) * 1000)
+            last_answer = max(last_answer, calls[-1].received_at)
+            return True
+
+        async def person(index: int, user: TelegramUser) -> None:
             await asyncio.sleep(index * CLICK_DAY_SECONDS / people)
             language, question = MESSAGES[index % len(MESSAGES)]
-            greeting_replies, question_replies = expected[language]
-            for text, replies_before, count in (
-                (GREETINGS[language], 0, greeting_replies),
-                (question, greeting_replies, question_replies),
-            ):
-                sent = time.perf_counter()
-                if not await poster.post(user, text):
-                    return
-                if not await double.wait_count(
-                    user.id, replies_before + count, CLICK_DAY_DEADLINE_SECONDS
-                ):
-                    return
-                first = double.by_chat[user.id][replies_before]
-                result.waits_ms.append((first.received_at - sent) * 1000)
-                last_answer = max(last_answer, double.by_chat[user.id][-1].received_at)
+            greeting_answer, question_answer = expected[language]
+            if await ask(user, GREETINGS[language], greeting_answer):
+                await ask(user, question, question_answer)
 
         await asyncio.gather(*(person(i, u) for i, u in enumerate(users)))
         result.drain_seconds = last_answer - start - CLICK_DAY_SECONDS
         # one more message from the first person: once answered, a repeat would have come
-        first_greeting, first_question = expected[MESSAGES[0][0]]
-        await poster.post(users[0], MESSAGES[0][1])
-        await double.wait_count(users[0].id, first_greeting + 2 * first_question, 120)
+        await ask(users[0], MESSAGES[0][1], expected[MESSAGES[0][0]][1])
     sampling = False
     await sampler
-    technical = {language: translated(language, TECHNICAL_PROBLEM) for language, _ in MESSAGES}
-    for user in users:
-        replies = double.by_chat[user.id]
-        greeting_replies, question_replies = expected[user.language_code or "it"]
-        wanted = greeting_replies + question_replies + (question_replies if user is users[0] else 0)
-        if len(replies) >= wanted:
+    for index, user in enumerate(users):
+        language = user.language_code or "it"
+        greeting_answer, question_answer = expected[language]
+        wanted = Counter(greeting_answer + question_answer * (2 if index == 0 else 1))
+        got = Counter(texts_after(double.by_chat[user.id], 0))
+        told = got[technical_problem(language)] > 0
+        result.technical += told
+        if not wanted - got:
             result.answered += 1
-        else:
+        elif not told:
             result.lost += 1
-        result.twice += len(replies) > wanted
-        told = technical[user.language_code or "it"]
-        result.technical += any(told in plain(r.text) for r in replies)
+        result.twice += any(got[text] > count for text, count in wanted.items())
     return result
 
 
-async def calibrate(double: IndexedDouble, webhook_urls: list[str]) -> dict[str, tuple[int, int]]:
-    """Per language: how many messages answer its greeting and then its question (one person
+async def calibrate(double: IndexedDouble, webhook_urls: list[str]) -> Answers:
+    """Per language: the texts that answer its greeting and then its question (one person
     each, before the click day; not a test, so it lets every card arrive)."""
-    counts: dict[str, tuple[int, int]] = {}
+    answers: Answers = {}
     async with aiohttp.ClientSession() as session:
         poster = Poster(webhook_urls, session)
 
@@ -449,13 +470,13 @@ async def calibrate(double: IndexedDouble, webhook_urls: list[str]) -> dict[str,
             for text in (GREETINGS[language], question):
                 before = len(double.by_chat[user.id])
                 await poster.post(user, text)
-                await double.wait_count(user.id, before + 1, 60)
-                await asyncio.sleep(3.0)
-                found.append(len(double.by_chat[user.id]) - before)
-            counts[language] = (max(1, found[0]), max(1, found[1]))
+                await double.wait_count(user.id, before + 1, 120)
+                await asyncio.sleep(5.0)
+                found.append(texts_after(double.by_chat[user.id], before))
+            answers[language] = (found[0], found[1])
 
         await asyncio.gather(*(one(i, lang, q) for i, (lang, q) in enumerate(MESSAGES)))
-    return counts
+    return answers
 
 
 # --- the run ------------------------------------------------------------------------------
