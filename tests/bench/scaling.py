@@ -43,8 +43,10 @@ from tests.bench.run import (
 from tests.support import processes
 from tests.support.expect import plain, translated
 from tests.support.production import (
+    MESSAGE_IDS,
     RASA_TOKEN,
     REDIS_URL,
+    UPDATE_IDS,
     WEBHOOK_SECRET,
     Production,
     production,
@@ -127,8 +129,8 @@ class Poster:
 
     urls: list[str]
     session: aiohttp.ClientSession
-    update_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
-    message_ids: Iterator[int] = field(default_factory=lambda: itertools.count(10_000))
+    update_ids: Iterator[int] = UPDATE_IDS  # one bot's update ids never repeat
+    message_ids: Iterator[int] = MESSAGE_IDS
     turn: Iterator[int] = field(default_factory=itertools.count)
 
     async def post(self, user: TelegramUser, text: str) -> bool:

@@ -106,7 +106,11 @@ async def all_answered(
     double: BotApiDouble, user: TelegramUser, cities: list[str], counts: dict[str, int]
 ) -> list[BotCall]:
     expected = sum(1 + counts[city] for city in cities)
-    return await double.replies(user.id, 0, count=expected, timeout=120)
+    try:
+        return await double.replies(user.id, 0, count=expected, timeout=120)
+    except AssertionError:
+        got = [plain(c.text)[:50] for c in double.sent_to(user.id)]
+        raise AssertionError(f"{len(got)} of {expected} replies: {cities} {got}") from None
 
 
 async def test_a_burst_over_both_workers_is_answered_in_order_once_each(

@@ -28,6 +28,8 @@ from tests.support.telegram_double import TOKEN, BotApiDouble, TelegramUser
 WEBHOOK_SECRET = "production-webhook-secret"
 RASA_TOKEN = "production-rasa-token"
 REDIS_URL = "redis://127.0.0.1:6379/0"
+UPDATE_IDS = itertools.count(1)
+MESSAGE_IDS = itertools.count(50_000)
 
 
 @contextmanager
@@ -156,8 +158,8 @@ class Webhook:
     def __init__(self, double: BotApiDouble, urls: list[str]) -> None:
         self.double = double
         self.urls = urls
-        self._update_ids = itertools.count(1)
-        self._message_ids = itertools.count(50_000)
+        self._update_ids = UPDATE_IDS  # one bot's update ids never repeat
+        self._message_ids = MESSAGE_IDS
         self.session: aiohttp.ClientSession | None = None
         self.posted_at: dict[int, float] = {}
 
