@@ -41,6 +41,7 @@ async def prod(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Produc
     double = BotApiDouble()
     await double.start()
     stack = ExitStack()
+    # the services' logs: a temporary folder, or PRODUCTION_LOGS to keep them for a look
     workdir: Path = Path(os.environ.get("PRODUCTION_LOGS") or tmp_path_factory.mktemp("production"))
     try:
         started = await asyncio.to_thread(
