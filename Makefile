@@ -18,11 +18,12 @@ PYTHON310 ?= $(call find_python,python3.10 $(wildcard $(HOME)/.pyenv/versions/3.
 export RASA_PORT ?= 5005
 
 .PHONY: help setup venv rasa-venv browser i18n-extract i18n-update i18n-compile db sample-data \
-        nlu-cities train validate run test test-unit test-e2e lint bench eval eval-baseline clean screenshots
+        nlu-cities train validate run run-prod test test-unit test-e2e lint bench eval eval-baseline clean screenshots
 
 help:
 	@echo "make setup   - environments, catalogs, database with sample data, trained model"
 	@echo "make run     - Rasa + action server + app (web chat on http://127.0.0.1:8080/)"
+	@echo "make run-prod - the production profile: N app workers, Rasa and action servers (PostgreSQL, Redis)"
 	@echo "make test    - the whole test suite (SQLite and PostgreSQL)"
 	@echo "make train   - train the Rasa model;  make bench - benchmarks -> docs/benchmarks.md"
 	@echo "make eval    - NLU evaluation -> docs/nlu-report.md; make eval-baseline - vs Rasa's default"
@@ -99,6 +100,13 @@ run: var/rasa-auth-token var/action-server-token var/text.key
 	@test -f models/assistant.tar.gz || { echo "no model: run 'make setup' first"; exit 1; }
 	@mkdir -p var
 	$(VENV)/bin/honcho start -f Procfile
+
+# the production profile on this machine: PROD_APP_WORKERS, PROD_RASA_SERVERS and
+# PROD_ACTION_SERVERS of each kind (2 by default) against PostgreSQL (DATABASE_URL, default
+# postgresql://postgres@127.0.0.1:5432/assistant, created and migrated) and Redis (REDIS_URL)
+run-prod: var/rasa-auth-token var/action-server-token
+	@test -f models/assistant.tar.gz || { echo "no model: run 'make setup' first"; exit 1; }
+	$(PY) -m bot.ops run-prod
 
 test: validate
 	$(VENV)/bin/lint-imports

@@ -26,6 +26,7 @@ def main() -> None:
         app,
         host=settings.web_host,
         port=settings.web_port,
+        reuse_port=settings.web_reuse_port or None,  # several workers on one port
         print=None,
         access_log_format=ACCESS_LOG_FORMAT,
     )

@@ -41,8 +41,28 @@ class Settings(BaseSettings):
 
     web_host: str = "127.0.0.1"
     web_port: int = 8080
+    # several app workers on one port (the kernel's SO_REUSEPORT spreads the connections)
+    web_reuse_port: bool = False
+
+    # the intake of Telegram updates through Redis Streams (webhook mode with redis_url):
+    # partitions by chat, each owned by one worker at a time under a lease
+    intake_partitions: int = Field(default=32, ge=1, le=1024)
+    intake_lease_seconds: float = Field(default=10.0, gt=1)
+    # how long a processed update id is remembered (a redelivery is not answered twice)
+    intake_remember_seconds: int = Field(default=48 * 3600, ge=60)
+    # `make run-prod`: how many of each process kind (python -m bot.ops run-prod)
+    prod_app_workers: int = Field(default=2, ge=1)
+    prod_rasa_servers: int = Field(default=2, ge=1)
+    prod_action_servers: int = Field(default=2, ge=1)
 
     rasa_url: str = "http://127.0.0.1:5005"
+    # several Rasa servers: each person goes to one of them (consistent hash of the pseudonym),
+    # and to the next one while it is down; empty = [rasa_url]
+    rasa_urls: list[str] = []
+    # seconds a Rasa server that refused a connection is skipped before being tried again
+    rasa_down_seconds: float = Field(default=5.0, gt=0)
+    # calls one app process makes to one Rasa server at once (the others wait their turn)
+    rasa_concurrency_per_server: int = Field(default=4, ge=1)
     # the token of Rasa's HTTP API, also the secret of the app's own channel into Rasa
     # (`make setup` writes one to var/rasa-auth-token; Procfile passes it in the environment)
     rasa_auth_token: SecretStr | None = None
@@ -117,6 +137,10 @@ class Settings(BaseSettings):
         return self.telegram_bot_token is not None and bool(
             self.telegram_bot_token.get_secret_value()
         )
+
+    @property
+    def rasa_servers(self) -> list[str]:
+        return list(self.rasa_urls) or [self.rasa_url]
 
     @property
     def rasa_token(self) -> str:

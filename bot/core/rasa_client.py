@@ -1,14 +1,26 @@
-"""Talks to the Rasa server over the app's input channel (`rasa_components.assistant_channel`,
-a REST channel that also returns the NLU result), on loopback."""
+"""Talks to the Rasa servers over the app's input channel (`rasa_components.assistant_channel`,
+a REST channel that also returns the NLU result). With several servers, each person's
+messages go to one of them and fail over to the next (`bot.core.rasa_routing`)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
+
+from bot.core.rasa_routing import (
+    RASA_ERRORS,
+    RASA_FAILOVERS,
+    RASA_SECONDS,
+    RasaRing,
+    ServerHealth,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -45,10 +57,25 @@ class RasaUnavailable(RuntimeError):
     """Rasa did not answer (down, starting, timed out, or errored)."""
 
 
+CHANNEL_PATH = "/webhooks/assistant/webhook"
+
+
 class RasaClient:
-    def __init__(self, base_url: str, timeout_seconds: float, auth_token: str = "") -> None:
-        self._base_url = base_url.rstrip("/")
-        self._url = self._base_url + "/webhooks/assistant/webhook"
+    def __init__(
+        self,
+        base_urls: str | Sequence[str],
+        timeout_seconds: float,
+        auth_token: str = "",
+        down_seconds: float = 5.0,
+        concurrency_per_server: int = 8,
+    ) -> None:
+        self._ring = RasaRing([base_urls] if isinstance(base_urls, str) else base_urls)
+        self._health = ServerHealth(down_seconds)
+        # a Rasa server is one CPU-bound process: more calls at once only make each slower,
+        # until they time out; the others wait here, and the timeout counts from the call
+        self._slots = {
+            server: asyncio.Semaphore(concurrency_per_server) for server in self._ring.servers
+        }
         self._auth_token = auth_token
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
         self._session: aiohttp.ClientSession | None = None
@@ -107,7 +134,8 @@ class RasaClient:
         """The events of a conversation's tracker (`which`: APPLIED, ALL)."""
         if self._session is None:
             raise RuntimeError("RasaClient.start() was not called")
-        url = f"{self._base_url}/conversations/{sender}/tracker"
+        server = self._health.order(self._ring.preference(sender))[0]  # the person's own
+        url = f"{server}/conversations/{sender}/tracker"
         params = {"token": self._auth_token, "include_events": which}
         try:
             async with self._session.get(url, params=params) as response:
@@ -119,17 +147,53 @@ class RasaClient:
         return list(tracker.get("events") or [])
 
     async def _post(self, sender: str, message: str, metadata: dict[str, Any]) -> RasaAnswer:
+        """The person's own server; the next one if it cannot be reached or fails (5xx).
+        A timeout is not retried elsewhere: the server may still be handling the message."""
+        body = {"sender": sender, "message": message, "metadata": metadata}
+        servers = self._health.order(self._ring.preference(sender))
+        for attempt, server in enumerate(servers):
+            if attempt:
+                RASA_FAILOVERS.inc()
+            try:
+                return await self._post_to(server, body)
+            except _ServerDown:
+                self._health.mark_down(server)
+        raise RasaUnavailable("no Rasa server answered")
+
+    async def _post_to(self, server: str, body: dict[str, Any]) -> RasaAnswer:
         if self._session is None:
             raise RuntimeError("RasaClient.start() was not called")
-        body = {"sender": sender, "message": message, "metadata": metadata}
+        async with self._slots[server]:
+            return await self._call(server, body)
+
+    async def _call(self, server: str, body: dict[str, Any]) -> RasaAnswer:
+        assert self._session is not None
+        started = time.perf_counter()
         try:
-            async with self._session.post(self._url, json=body) as response:
-                if response.status != 200:
-                    raise RasaUnavailable(f"Rasa answered HTTP {response.status}")
-                body = await response.json()
-                return RasaAnswer(list(body.get("messages") or []), dict(body.get("nlu") or {}))
-        except (aiohttp.ClientError, TimeoutError) as error:
-            raise RasaUnavailable(str(error)) from error
+            async with self._session.post(server + CHANNEL_PATH, json=body) as response:
+                status = response.status
+                answer = await response.json() if status == 200 else {}
+        except TimeoutError as error:  # first: aiohttp's socket timeouts are connection errors
+            RASA_ERRORS.labels(server).inc()
+            raise RasaUnavailable("timed out") from error
+        except aiohttp.ClientConnectionError as error:
+            RASA_ERRORS.labels(server).inc()
+            raise _ServerDown(type(error).__name__) from error
+        except aiohttp.ClientError as error:
+            RASA_ERRORS.labels(server).inc()
+            raise RasaUnavailable(type(error).__name__) from error
+        if status != 200:
+            RASA_ERRORS.labels(server).inc()
+            if status >= 500:
+                raise _ServerDown(f"HTTP {status}")
+            raise RasaUnavailable(f"Rasa answered HTTP {status}")
+        self._health.mark_up(server)
+        RASA_SECONDS.labels(server).observe(time.perf_counter() - started)
+        return RasaAnswer(list(answer.get("messages") or []), dict(answer.get("nlu") or {}))
+
+
+class _ServerDown(Exception):
+    """This server cannot be reached or failed: the next one may answer."""
 
 
 @dataclass(frozen=True)

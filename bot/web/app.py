@@ -76,6 +76,7 @@ from bot.web.keys import (
 from bot.web.notice import add_notice_routes
 from bot.web.operations import add_operations_routes
 from bot.web.pages import limiter_key
+from bot.web.scaling import accept_update, add_shared_work, intake_key
 from bot.workspace.uploads import purge_expired_uploads
 from rasa_components.sealing import TextSealer
 
@@ -117,7 +118,9 @@ def create_app(settings: Settings, *, limits: Limits | None = None) -> web.Appli
     app.cleanup_ctx.append(_core_lifetime)
     if settings.telegram_enabled:
         app.cleanup_ctx.append(_telegram_lifetime)
-    if settings.run_background_work:
+    if settings.redis_url:  # production: the intake, and the relay once across workers
+        add_shared_work(app, lambda: purge_expired(app))
+    elif settings.run_background_work:
         app.cleanup_ctx.append(_relay_lifetime)  # after Telegram: every channel is registered
         app.cleanup_ctx.append(_retention_lifetime)
     app.router.add_get("/", _chat_page)
@@ -153,9 +156,11 @@ async def _core_lifetime(app: web.Application) -> AsyncIterator[None]:
     database = app[database_key]
     limits = app[limits_key]
     rasa = RasaClient(
-        settings.rasa_url,
+        settings.rasa_servers,
         settings.rasa_timeout_seconds,
         settings.rasa_token,
+        settings.rasa_down_seconds,
+        settings.rasa_concurrency_per_server,
     )
     await rasa.start()
     catalogs = Catalogs()
@@ -264,27 +269,31 @@ async def _shared_lifetime(app: web.Application) -> AsyncIterator[None]:
     await shared.close()
 
 
+async def purge_expired(app: web.Application) -> None:
+    """What is older than the retention period (the cases' topics with them), expired
+    uploads and past years' salts of the people counts (errors logged)."""
+    settings, database = app[settings_key], app[database_key]
+    try:
+        # statistics from the data still kept, once, before anything is deleted
+        await backfill_once(database)
+    except Exception:
+        logger.exception("statistics backfill failed")
+    try:
+        report = await purge(database, settings.retention_days, settings.rasa_tracker_database_url)
+        for thread_id in report.topics:  # the topics go with their cases
+            await app[relay_key].delete_topic(thread_id)
+        await purge_expired_uploads(database)
+        await close_years(database)  # the salts of past years' people counts
+    except Exception:
+        logger.exception("retention purge failed; trying again tomorrow")
+
+
 async def _retention_lifetime(app: web.Application) -> AsyncIterator[None]:
     """Deletes what is older than the retention period at start-up, then once a day."""
-    settings = app[settings_key]
 
     async def every_day() -> None:
-        try:
-            await backfill_once(app[database_key])  # statistics from the data still kept
-        except Exception:
-            logger.exception("statistics backfill failed")
         while True:
-            try:
-                database = app[database_key]
-                report = await purge(
-                    database, settings.retention_days, settings.rasa_tracker_database_url
-                )
-                for thread_id in report.topics:  # the topics go with their cases
-                    await app[relay_key].delete_topic(thread_id)
-                await purge_expired_uploads(database)
-                await close_years(database)  # the salts of past years' people counts
-            except Exception:
-                logger.exception("retention purge failed; trying again tomorrow")
+            await purge_expired(app)
             await asyncio.sleep(RETENTION_INTERVAL_SECONDS)
 
     task = asyncio.create_task(every_day(), name="retention")
@@ -348,5 +357,7 @@ async def _telegram_webhook(request: web.Request) -> web.Response:
         update = Update.de_json(data, runner.application.bot)
     except (ValueError, TypeError, KeyError):
         raise web.HTTPBadRequest() from None
+    if intake_key in app:  # production: stored in Redis, handled by a partition's owner
+        return await accept_update(app[intake_key], update, data)
     await runner.application.update_queue.put(update)
     return web.Response()

@@ -111,7 +111,7 @@ async def database_ready(database: Database) -> bool:
 
 def rasa_urls(settings: Settings) -> list[str]:
     """The Rasa servers this worker may send to."""
-    return [settings.rasa_url]
+    return settings.rasa_servers
 
 
 async def rasa_servers_up(urls: Sequence[str]) -> int:

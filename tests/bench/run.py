@@ -217,12 +217,14 @@ def sections() -> dict[str, Section]:
 
 
 LATENCY = "latency"
+# starts its own topologies (embedded, production 1 and 2 of each): after the rest stopped
+SCALING = "scaling"
 
 
 async def main(output: Path, duration: float, only: list[str]) -> None:
     """Run every section (or only those named) and write them into the report: a section run
     alone replaces its own part of the existing report, between its markers."""
-    chosen = only or [LATENCY, *sections()]
+    chosen = only or [LATENCY, *sections(), SCALING]
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
     database_url = f"sqlite+aiosqlite:///{workdir / 'assistant.db'}"
     processes.prepare_database(database_url)
@@ -241,6 +243,11 @@ async def main(output: Path, duration: float, only: list[str]) -> None:
             if name in chosen:
                 load = conditions()
                 written[name] = stamped(await section(rasa, database_url, workdir), load)
+    if SCALING in chosen:
+        from tests.bench import scaling  # it imports this module's helpers
+
+        load = conditions()
+        written[SCALING] = stamped(await scaling.run(), load)
     report = splice(output.read_text(encoding="utf-8") if output.exists() else "", written)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(report, encoding="utf-8")
@@ -431,7 +438,7 @@ if __name__ == "__main__":
         "--only",
         nargs="*",
         default=[],
-        choices=[LATENCY, *sections()],
+        choices=[LATENCY, *sections(), SCALING],
         help="run only these sections and replace them in the existing report",
     )
     arguments = parser.parse_args()

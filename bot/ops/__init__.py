@@ -1,0 +1,1 @@
+"""Operating the production profile on one machine (`make run-prod`)."""
