@@ -112,11 +112,15 @@ test: validate
 	$(VENV)/bin/lint-imports
 	PYTHONPATH=. $(RASA_VENV)/bin/python -m pytest --noconftest -q -p no:cacheprovider tests/rasa_components
 	$(RASA) test core --stories tests/stories --model models/assistant.tar.gz --out var/story-results --fail-on-prediction-errors --no-plot
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -m "not open_defect"
 
 screenshots:
 	WRITE_SCREENSHOTS=1 $(PY) -m pytest -q tests/e2e/test_workspace.py -k "screenshots and sqlite"
 	WRITE_SCREENSHOTS=1 $(PY) -m pytest -q tests/analytics/test_pages.py -k "screenshots and sqlite"
+
+# tests of known defects, kept out of `make test` until fixed (docs/scaling.md, "Open defects")
+test-open-defects:
+	$(PY) -m pytest -q -m open_defect
 
 test-unit:
 	$(PY) -m pytest -q -m "not e2e"
