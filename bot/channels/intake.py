@@ -202,6 +202,8 @@ class StreamIntake:
                     )
                     for _, entries in response or []:
                         await self._handle_all(stream, entries, owned)
+                    if not response:  # idle: entries a former owner left since we took over
+                        await self._claim_left_over(stream, owned)
                 return
             except RedisError:
                 logger.warning("intake: partition %s: Redis error; retrying", partition)
@@ -224,6 +226,12 @@ class StreamIntake:
         for entry_id, fields in entries:
             if owned.stopping:
                 return  # left pending: the next owner claims it
+            # fencing, as far as Redis allows it: the lease is ours (and renewed) just before
+            # each entry, so a worker whose renewals fell behind stops instead of handling a
+            # chat that another worker now owns (the entry stays pending for the new owner)
+            if not await owned.lease.renew():
+                owned.stopping = True
+                return
             await self._handle_entry(stream, entry_id, fields)
 
     async def _handle_entry(self, stream: str, entry_id: str, fields: dict[str, str]) -> None:
