@@ -18,7 +18,7 @@ PYTHON310 ?= $(call find_python,python3.10 $(wildcard $(HOME)/.pyenv/versions/3.
 export RASA_PORT ?= 5005
 
 .PHONY: help setup venv rasa-venv browser i18n-extract i18n-update i18n-compile db sample-data \
-        nlu-cities train validate run run-prod test test-unit test-e2e lint bench eval eval-baseline clean screenshots
+        nlu-cities train validate run run-prod test test-open-defects test-unit test-e2e lint bench eval eval-baseline clean screenshots
 
 help:
 	@echo "make setup   - environments, catalogs, database with sample data, trained model"
@@ -104,7 +104,7 @@ run: var/rasa-auth-token var/action-server-token var/text.key
 # the production profile on this machine: PROD_APP_WORKERS, PROD_RASA_SERVERS and
 # PROD_ACTION_SERVERS of each kind (2 by default) against PostgreSQL (DATABASE_URL, default
 # postgresql://postgres@127.0.0.1:5432/assistant, created and migrated) and Redis (REDIS_URL)
-run-prod: var/rasa-auth-token var/action-server-token
+run-prod: var/rasa-auth-token var/action-server-token var/text.key
 	@test -f models/assistant.tar.gz || { echo "no model: run 'make setup' first"; exit 1; }
 	$(PY) -m bot.ops run-prod
 
