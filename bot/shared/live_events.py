@@ -23,6 +23,9 @@ logger = logging.getLogger(__name__)
 RECONNECT_SECONDS = (0.1, 0.5, 1.0, 2.0, 5.0)
 
 
+STOP_SECONDS = 5.0
+
+
 class RedisCaseEvents(CaseEvents):
     def __init__(self, client: Redis, prefix: str) -> None:
         super().__init__()
@@ -51,8 +54,9 @@ class RedisCaseEvents(CaseEvents):
     async def stop(self) -> None:
         if self._listener is not None:
             self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
+            # a bounded wait: a subscription stuck in the Redis client must not hold up the
+            # worker's shutdown (the task is cancelled; the process may end regardless)
+            await asyncio.wait({self._listener}, timeout=STOP_SECONDS)
 
     async def _subscribed(self) -> PubSub:
         pubsub = self._client.pubsub(ignore_subscribe_messages=True)

@@ -94,8 +94,8 @@ async def workers(pg_stack: Stack, tmp_path: Path) -> AsyncIterator[StartWorker]
             return f"http://127.0.0.1:{settings.web_port}", runner
 
         yield start
-        for runner in runners:
-            await runner.cleanup()
+        for runner in runners:  # a worker that cannot stop within a minute fails the test
+            await asyncio.wait_for(runner.cleanup(), timeout=60)
 
 
 # --- a person on worker B, a mediator on worker A ---------------------------------------------
