@@ -200,9 +200,10 @@ def rasa_env(topology: Topology, index: int) -> dict[str, str]:
     }
 
 
-def start_rasa_server(topology: Topology, index: int) -> Service:
-    port = topology.rasa_base_port + index
-    command = [
+def rasa_server_command(port: int, endpoints: Path, model: Path = MODEL_DIR) -> list[str]:
+    """Rasa as every deployment starts it: through `rasa_components.serve` (secrets in the
+    environment, not on this command line), its HTTP API on loopback only."""
+    return [
         str(RASA_PYTHON),
         "-m",
         "rasa_components.serve",
@@ -213,12 +214,17 @@ def start_rasa_server(topology: Topology, index: int) -> Service:
         "--port",
         str(port),
         "--endpoints",
-        str(PROD_ENDPOINTS),
+        str(endpoints),
         "--credentials",
         str(PROJECT_ROOT / "credentials.yml"),
         "--model",
-        str(MODEL_DIR),
+        str(model),
     ]
+
+
+def start_rasa_server(topology: Topology, index: int) -> Service:
+    port = topology.rasa_base_port + index
+    command = rasa_server_command(port, PROD_ENDPOINTS)
     ready = f"http://127.0.0.1:{port}/"
     return _start(f"rasa-{index}", command, rasa_env(topology, index), ready, topology.log_dir)
 

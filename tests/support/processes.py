@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.ops.topology import rasa_server_command
+
 ROOT = Path(__file__).resolve().parents[2]
 RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
 ACTION_TOKEN = "test-action-server-token"
@@ -78,23 +80,7 @@ def rasa_server(workdir: Path, token: str = "test-rasa-token") -> Iterator[RasaS
         f"  dialect: sqlite\n  db: {workdir / 'tracker.db'}\n"
     )
     key_file = workdir / "text.key"
-    command = [
-        str(RASA_PYTHON),
-        "-m",
-        "rasa_components.serve",
-        "run",
-        "--enable-api",
-        "--interface",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--endpoints",
-        str(endpoints),
-        "--credentials",
-        str(ROOT / "credentials.yml"),
-        "--model",
-        str(MODEL),
-    ]
+    command = rasa_server_command(port, endpoints, MODEL)
     url = f"http://127.0.0.1:{port}"
     env = {
         "PYTHONPATH": str(ROOT),
