@@ -17,7 +17,7 @@ from bot.kb.sealed import load_sealer
 from bot.settings import Settings, load_settings
 from bot.web.app import create_app
 from tests.support import processes
-from tests.support.databases import postgres_database, sqlite_database
+from tests.support.databases import migrated_database
 from tests.support.telegram_double import (
     GROUP_CHAT_ID,
     MEDIATORS_CHAT_ID,
@@ -66,12 +66,7 @@ def rasa(tmp_path_factory: pytest.TempPathFactory) -> Iterator[processes.RasaSer
 def database_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    if request.param == "sqlite":
-        context = sqlite_database(tmp_path_factory.mktemp("sqlite"))
-    else:
-        context = postgres_database()
-    with context as url:
-        processes.prepare_database(url)
+    with migrated_database(request.param, tmp_path_factory.mktemp("sqlite")) as url:
         yield url
 
 

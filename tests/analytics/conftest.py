@@ -9,8 +9,7 @@ import pytest
 
 from bot.kb.db import Database
 from tests.analytics.seed import Seeded, seed
-from tests.support import processes
-from tests.support.databases import postgres_database, sqlite_database
+from tests.support.databases import migrated_database
 
 BACKENDS = ("sqlite", "postgresql")
 
@@ -19,12 +18,7 @@ BACKENDS = ("sqlite", "postgresql")
 def fresh_database_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    if request.param == "sqlite":
-        context = sqlite_database(tmp_path_factory.mktemp("stats"))
-    else:
-        context = postgres_database()
-    with context as url:
-        processes.prepare_database(url)
+    with migrated_database(request.param, tmp_path_factory.mktemp("stats")) as url:
         yield url
 
 

@@ -36,3 +36,15 @@ def _admin(statement: str) -> None:
             cursor.execute(statement)
     finally:
         connection.close()
+
+
+@contextmanager
+def migrated_database(backend: str, directory: Path) -> Iterator[str]:
+    """A throwaway database of `backend` ("sqlite" or "postgresql"), migrated, with the
+    sample data: its URL."""
+    from tests.support.processes import prepare_database
+
+    context = sqlite_database(directory) if backend == "sqlite" else postgres_database()
+    with context as url:
+        prepare_database(url)
+        yield url
