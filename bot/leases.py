@@ -1,10 +1,14 @@
 """Leases in Redis: work that one process at a time may do, across the app's workers.
 
-A lease is a key `SET … NX PX ttl` whose value names its holder. The holder renews it well
-before it expires (a third of its life); a holder that dies stops renewing and the lease
-expires, so another worker takes the work over within one lease period. Renewal and
-release check the value first (one Lua script each), so a worker never extends or deletes
-a lease that has passed to another.
+A lease is a key whose value names its holder and a fencing token: a number that grows with
+every new holder (`INCR` of a companion key, in the same Lua script that sets the lease). The
+holder renews it well before it expires (a third of its life); a holder that dies stops
+renewing and the lease expires, so another worker takes the work over within one lease
+period. Renewal and release check the whole value first (one Lua script each), so a worker
+never extends or deletes a lease that has passed to another, nor one it held before and
+lost: a worker that takes a lease again gets a new token, and what it began under the old
+one cannot pass for the new holder's (`bot.channels.intake` checks the token before each
+entry it handles).
 """
 
 from __future__ import annotations
@@ -20,6 +24,14 @@ from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 
+ACQUIRE = """
+if redis.call('exists', KEYS[1]) == 1 then
+  return false
+end
+local value = ARGV[1] .. '#' .. redis.call('incr', KEYS[2])
+redis.call('set', KEYS[1], value, 'PX', ARGV[2])
+return value
+"""
 RENEW = """
 if redis.call('get', KEYS[1]) == ARGV[1] then
   return redis.call('pexpire', KEYS[1], ARGV[2])
@@ -42,16 +54,31 @@ class Lease:
         self.key = key
         self.holder = holder
         self.ttl_ms = int(ttl_seconds * 1000)
+        self.value: str | None = None  # "<holder>#<token>" while (or since) this one held it
+
+    @property
+    def fence_key(self) -> str:
+        return f"{self.key}:fence"
 
     async def acquire(self) -> bool:
-        return bool(await self.redis.set(self.key, self.holder, nx=True, px=self.ttl_ms))
+        """Take the lease if it is free, with a new fencing token."""
+        value: Any = await self.redis.eval(
+            ACQUIRE, 2, self.key, self.fence_key, self.holder, self.ttl_ms
+        )
+        if not value:
+            return False
+        self.value = value.decode() if isinstance(value, bytes) else str(value)
+        return True
 
     async def renew(self) -> bool:
-        result: Any = await self.redis.eval(RENEW, 1, self.key, self.holder, self.ttl_ms)
+        if self.value is None:
+            return False
+        result: Any = await self.redis.eval(RENEW, 1, self.key, self.value, self.ttl_ms)
         return bool(result)
 
     async def release(self) -> None:
-        await self.redis.eval(RELEASE, 1, self.key, self.holder)
+        if self.value is not None:
+            await self.redis.eval(RELEASE, 1, self.key, self.value)
 
     async def hold(self) -> bool:
         """Renew if held, else try to take it: whether this holder has it now."""

@@ -38,12 +38,15 @@ class Recorder:
     def __init__(self) -> None:
         self.handled: list[tuple[str, int, int]] = []
         self.block: set[int] = set()  # sequence numbers a worker hangs on (it will "die")
+        self.slow: dict[int, float] = {}  # sequence number: seconds worker A takes on it
+        self.started: list[tuple[str, int]] = []  # (worker, seq) as handling begins
 
     def handler(self, worker: str) -> Any:
         async def handle(update: dict[str, Any]) -> None:
+            self.started.append((worker, update["seq"]))
             if worker == "A" and update["seq"] in self.block:
                 await asyncio.Event().wait()  # hangs until the worker is killed
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(self.slow.get(update["seq"], 0.01) if worker == "A" else 0.01)
             self.handled.append((worker, update["chat"], update["seq"]))
 
         return handle
@@ -55,8 +58,10 @@ class Recorder:
         return chats
 
 
-def worker(redis: Redis, prefix: str, name: str, recorder: Recorder) -> StreamIntake:
-    config = IntakeConfig(f"{prefix}intake:", 4, LEASE_SECONDS, 600, name)
+def worker(
+    redis: Redis, prefix: str, name: str, recorder: Recorder, partitions: int = 4
+) -> StreamIntake:
+    config = IntakeConfig(f"{prefix}intake:", partitions, LEASE_SECONDS, 600, name)
     return StreamIntake(redis, config, recorder.handler(name))
 
 
@@ -78,7 +83,6 @@ async def until(condition: Any, timeout: float = 20.0) -> None:
         await asyncio.sleep(0.02)
 
 
-@pytest.mark.open_defect
 async def test_two_workers_share_the_partitions_and_keep_each_chat_in_order(
     redis: tuple[Redis, str],
 ) -> None:
@@ -115,6 +119,51 @@ async def test_a_dead_workers_entries_are_taken_over_in_order(redis: tuple[Redis
     assert all(seqs == list(range(5)) for seqs in recorder.per_chat().values())
     assert [w for w, _, seq in recorder.handled if seq >= 2] == ["B"] * 9
     await b.stop()
+
+
+async def test_a_worker_whose_lease_lapsed_mid_entry_lets_no_one_else_in_until_it_is_done(
+    redis: tuple[Redis, str],
+) -> None:
+    """Fencing: A's lease lapses (its renewals stalled) while it is on a slow entry, and B
+    takes the partition. B waits for A's entry to end instead of handling it too; A stops
+    before the next entry; the chat's updates are handled once each and in order."""
+    client, prefix = redis
+    recorder = Recorder()
+    recorder.slow = {1: LEASE_SECONDS * 2.5}
+    a = worker(client, prefix, "A", recorder, partitions=1)
+    await a.start()
+    await until(lambda: a.owned == [0])
+    await send([a], chats=1, per_chat=6)
+    await until(lambda: ("A", 1) in recorder.started)
+    for task in asyncio.all_tasks():  # A's balancer stalls: its lease is not renewed
+        if task.get_name() == "intake-balancer":
+            task.cancel()
+    await client.delete(f"{prefix}intake:{{0}}:lease")  # ... and lapses
+    b = worker(client, prefix, "B", recorder, partitions=1)
+    await b.start()
+    await until(lambda: b.owned == [0], timeout=LEASE_SECONDS * 2)
+    await until(lambda: len(recorder.handled) == 6, timeout=LEASE_SECONDS * 8)
+    assert recorder.per_chat() == {1000: [0, 1, 2, 3, 4, 5]}
+    assert [(w, seq) for w, _, seq in recorder.handled] == [
+        ("A", 0), ("A", 1), ("B", 2), ("B", 3), ("B", 4), ("B", 5)
+    ]  # fmt: skip
+    assert recorder.started.count(("A", 1)) == 1 and ("B", 1) not in recorder.started
+    await b.stop()
+    await a.stop()
+
+
+async def test_a_lease_taken_again_carries_a_new_fencing_token(redis: tuple[Redis, str]) -> None:
+    client, prefix = redis
+    first = Lease(client, f"{prefix}lease:x", "w", 5.0)
+    assert await first.acquire()
+    held_before = first.value
+    await client.delete(first.key)  # it lapsed
+    again = Lease(client, first.key, "w", 5.0)  # the same worker takes it again
+    assert await again.acquire()
+    assert again.value != held_before
+    assert not await first.renew()  # what began under the old token cannot go on
+    await first.release()  # ... nor give the new holder's lease away
+    assert await client.get(first.key) == again.value
 
 
 async def test_a_worker_stopped_gracefully_hands_its_partitions_on_at_once(
