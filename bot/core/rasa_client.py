@@ -175,6 +175,9 @@ class RasaClient:
                 answer = await response.json() if status == 200 else {}
         except TimeoutError as error:  # first: aiohttp's socket timeouts are connection errors
             RASA_ERRORS.labels(server).inc()
+            logger.warning(
+                "Rasa server %s timed out after %.1f s", server, time.perf_counter() - started
+            )
             raise RasaUnavailable("timed out") from error
         except aiohttp.ClientConnectionError as error:
             RASA_ERRORS.labels(server).inc()

@@ -132,7 +132,6 @@ async def test_a_burst_over_both_workers_is_answered_in_order_once_each(
     assert len(prod.double.sent_to(user.id)) == len(replies)
 
 
-@pytest.mark.open_defect
 async def test_killing_a_worker_then_a_rasa_server_under_load_loses_and_repeats_nothing(
     prod: Production, job_services: dict[str, int]
 ) -> None:
