@@ -15,17 +15,26 @@ Right after the flood gate, the person's privacy commands (/privacy, /mydata, /f
 the erasure's two buttons go to the privacy desk, also during an open case. A person's
 first message gets the short privacy notice above its answer (`bot.privacy.person`).
 
+One inbound message is one unit of work (`bot.kb.db`): one database session for all it
+reads and writes, committed when the message has been handled, and before anything that
+waits outside the database (a call to Rasa, a live event to the consoles). The privacy
+desk works outside the unit: an erasure spans databases and Telegram.
+
 Channels call `Conversation.handle`; they know nothing below it.
 """
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
+from typing import Any
 
 from bot.analytics.recorder import FactRecorder
 from bot.core import buttons, replies
 from bot.core.assistant import Assistant
 from bot.core.messages import Inbound, Outbound
+from bot.core.ports import Dialogue, UnitsOfWork
+from bot.core.rasa_client import RasaAnswer
 from bot.core.users import Profile, UserStore
 from bot.handoff import texts
 from bot.handoff.desk import HandoffDesk
@@ -64,6 +73,7 @@ class Conversation:
         limits: Limits,
         privacy: PrivacyDesk,
         facts: FactRecorder | None = None,
+        units: UnitsOfWork | None = None,
     ) -> None:
         self.config = config
         self._users = users
@@ -74,6 +84,7 @@ class Conversation:
         self._limits = limits
         self._privacy = privacy
         self._facts = facts  # anonymous statistics (bot.analytics); None: none kept
+        self._units = units  # None: every store call its own session (the unit tests' fakes)
 
     def hinted_language(self, language_hint: str | None) -> str:
         return negotiate_language([language_hint], self.config.default_language)
@@ -82,22 +93,32 @@ class Conversation:
         return self._catalogs.localizer(language)
 
     async def handle(self, inbound: Inbound) -> list[Outbound]:
-        language = self.hinted_language(inbound.language_hint)
-        if inbound.earlier_users:  # after a rotation of the pseudonym key
-            await self._privacy.adopt(inbound.user, inbound.earlier_users)
-        profile = await self._users.get_or_create(inbound.user, inbound.channel, language)
-        loc = self._catalogs.localizer(profile.language)
-        if await self._flooding(profile):
-            return await self._flood_notice(profile, loc)
+        async with self._unit_of_work():
+            language = self.hinted_language(inbound.language_hint)
+            if inbound.earlier_users:  # after a rotation of the pseudonym key
+                await self._privacy.adopt(inbound.user, inbound.earlier_users)
+            profile = await self._users.get_or_create(inbound.user, inbound.channel, language)
+            loc = self._catalogs.localizer(profile.language)
+            if await self._flooding(profile):
+                return await self._flood_notice(profile, loc)
+            if not for_privacy(inbound):
+                messages = await self._route(inbound, profile, loc)
+                if profile.is_new:
+                    return self._privacy.at_first_contact(messages, loc)
+                return messages
+        return await self._privacy_turn(inbound, profile, loc)
+
+    def _unit_of_work(self) -> AbstractAsyncContextManager[Any]:
+        return self._units.unit_of_work() if self._units is not None else nullcontext()
+
+    async def _privacy_turn(
+        self, inbound: Inbound, profile: Profile, loc: Localizer
+    ) -> list[Outbound]:
         if isinstance(inbound.button, person.BUTTONS):
             return await self._privacy.button(inbound.button, profile, loc)
-        if inbound.command is not None and inbound.command.name in person.COMMANDS:
-            case_open = await self._desk.open_case(profile.pseudonym) is not None
-            return await self._privacy.command(inbound.command.name, profile, loc, case_open)
-        messages = await self._route(inbound, profile, loc)
-        if profile.is_new:
-            return self._privacy.at_first_contact(messages, loc)
-        return messages
+        assert inbound.command is not None
+        case_open = await self._desk.open_case(profile.pseudonym) is not None
+        return await self._privacy.command(inbound.command.name, profile, loc, case_open)
 
     async def _route(self, inbound: Inbound, profile: Profile, loc: Localizer) -> list[Outbound]:
         if isinstance(inbound.button, HANDOFF_BUTTONS):
@@ -161,3 +182,29 @@ class Conversation:
             f"person-notice:{profile.pseudonym}", 1, FLOOD_WINDOW_SECONDS
         )
         return replies.too_fast(loc) if first == 0 else []
+
+
+def for_privacy(inbound: Inbound) -> bool:
+    """The person's privacy commands and the erasure's buttons (`bot.privacy.person`)."""
+    if isinstance(inbound.button, person.BUTTONS):
+        return True
+    return inbound.command is not None and inbound.command.name in person.COMMANDS
+
+
+class CommitBeforeRasa:
+    """A `Dialogue` that commits the current unit of work before each call to Rasa, so that
+    no database connection waits on Rasa and Rasa's actions see what this message stored."""
+
+    def __init__(self, rasa: Dialogue, units: UnitsOfWork) -> None:
+        self._rasa = rasa
+        self._units = units
+
+    async def send_text(self, sender: str, text: str, metadata: dict[str, Any]) -> RasaAnswer:
+        await self._units.checkpoint()
+        return await self._rasa.send_text(sender, text, metadata)
+
+    async def send_intent(
+        self, sender: str, intent: str, metadata: dict[str, Any], entities: dict[str, str]
+    ) -> RasaAnswer:
+        await self._units.checkpoint()
+        return await self._rasa.send_intent(sender, intent, metadata, entities)

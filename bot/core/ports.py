@@ -8,6 +8,7 @@ in-memory fakes (`tests/unit/fakes.py`) that satisfy the same Protocols.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
 from bot.core.contract import Answer
@@ -61,3 +62,11 @@ class UnansweredRecorder(Protocol):
         city_slug: str | None,
         user_pseudonym: str | None = None,
     ) -> None: ...
+
+
+class UnitsOfWork(Protocol):
+    """`bot.kb.db.Database`: one database session per inbound message (see there)."""
+
+    def unit_of_work(self) -> AbstractAsyncContextManager[None]: ...
+
+    async def checkpoint(self) -> None: ...

@@ -392,6 +392,8 @@ class HandoffDesk:
         return case
 
     async def _changed(self, case_id: int) -> None:
+        """The consoles and the relay are told once the change is committed."""
+        await self._knowledge_base.checkpoint()
         await self._events.publish(case_id)
         self._poke()
 

@@ -25,7 +25,7 @@ from bot.channels.telegram import CHANNEL, TelegramChannel, TelegramRunner, buil
 from bot.channels.telegram_delivery import TelegramMediatorBoard, TelegramPeople
 from bot.channels.webchat import CHANNEL as WEB_CHANNEL
 from bot.channels.webchat import WebChat, WebChatInbox, WebChatLimits
-from bot.conversation import Conversation, ConversationConfig
+from bot.conversation import CommitBeforeRasa, Conversation, ConversationConfig
 from bot.core.assistant import Assistant, AssistantConfig
 from bot.core.rasa_client import RasaClient
 from bot.core.render import Renderer
@@ -198,7 +198,7 @@ async def _core_lifetime(app: web.Application) -> AsyncIterator[None]:
     assistant = Assistant(
         AssistantConfig(settings.default_language, settings.max_text_chars),
         users,
-        rasa,
+        CommitBeforeRasa(rasa, database),
         renderer,
         catalogs,
         UnansweredLog(database),
@@ -214,6 +214,7 @@ async def _core_lifetime(app: web.Application) -> AsyncIterator[None]:
         limits,
         privacy,
         facts,
+        database,
     )
     app[rasa_key] = rasa
     app[catalogs_key] = catalogs

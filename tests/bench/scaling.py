@@ -368,6 +368,7 @@ class ClickDay:
     drain_seconds: float = 0.0
     waits_ms: list[float] = field(default_factory=list)
     peak_rss: dict[str, float] = field(default_factory=dict)
+    twice_examples: list[str] = field(default_factory=list)  # for a look when twice > 0
 
 
 Answers = dict[str, tuple[list[str], list[str]]]  # per language: greeting's, question's texts
@@ -455,7 +456,10 @@ async def click_day(
             result.answered += 1
         elif not told:
             result.lost += 1
-        result.twice += any(got[text] > count for text, count in wanted.items())
+        repeated = [text for text, count in wanted.items() if got[text] > count]
+        result.twice += bool(repeated)
+        if repeated and len(result.twice_examples) < 5:
+            result.twice_examples.append(f"{language}: {repeated[0][:60]!r} x{got[repeated[0]]}")
     return result
 
 
@@ -608,6 +612,12 @@ def render(
             "Peak RSS during the click day (MiB): "
             + ", ".join(f"{name} {size:.0f}" for name, size in sorted(day.peak_rss.items())),
         ]
+        if day.twice_examples:
+            lines += [
+                "",
+                "Answers that came more than once (first examples): "
+                + "; ".join(day.twice_examples),
+            ]
     return "\n".join(lines) + "\n"
 
 
