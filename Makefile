@@ -18,7 +18,7 @@ PYTHON310 ?= $(call find_python,python3.10 $(wildcard $(HOME)/.pyenv/versions/3.
 export RASA_PORT ?= 5005
 
 .PHONY: help setup venv rasa-venv browser i18n-extract i18n-update i18n-compile db sample-data \
-        nlu-cities train validate run run-prod test test-open-defects test-unit test-e2e lint bench eval eval-baseline clean screenshots
+        nlu-cities train validate run run-prod test test-open-defects test-timing test-unit test-e2e lint bench eval eval-baseline clean screenshots
 
 help:
 	@echo "make setup   - environments, catalogs, database with sample data, trained model"
@@ -118,9 +118,15 @@ screenshots:
 	WRITE_SCREENSHOTS=1 $(PY) -m pytest -q tests/e2e/test_workspace.py -k "screenshots and sqlite"
 	WRITE_SCREENSHOTS=1 $(PY) -m pytest -q tests/analytics/test_pages.py -k "screenshots and sqlite"
 
-# tests of known defects, kept out of `make test` until fixed (docs/scaling.md, "Open defects")
+# tests of known defects, kept out of `make test` until fixed (none now: docs/scaling.md, "Defects found and fixed")
 test-open-defects:
 	$(PY) -m pytest -q -m open_defect
+
+# the whole suite's wall time at an earlier commit and now, one after the other (~20 min):
+# make test-timing BEFORE=138cdbd  (the section "suite" of docs/benchmarks.md)
+test-timing:
+	@test -n "$(BEFORE)" || { echo "usage: make test-timing BEFORE=<commit>"; exit 2; }
+	$(PY) -m tests.bench.suite_timing --before $(BEFORE)
 
 test-unit:
 	$(PY) -m pytest -q -m "not e2e"
