@@ -285,7 +285,11 @@ class StreamIntake:
                 done, _ = await asyncio.wait({handling}, timeout=self.config.lease_seconds / 3)
                 if done:
                     return True
-                if not await self.redis.eval(RENEW, 1, key, value, owned.lease.ttl_ms):
+                try:
+                    renewed = await self.redis.eval(RENEW, 1, key, value, owned.lease.ttl_ms)
+                except RedisError:  # the handler goes on: cancelling it could leave half an
+                    continue  # answer; if only this worker lost Redis, see docs/scaling.md
+                if not renewed:
                     logger.warning("intake: an entry outlived its mark; left to the new owner")
                     return False
         finally:  # lapsed, or this worker is going down: the entry is not finished here

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import os
 import signal
+import time
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -17,11 +20,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, select
 
+from bot.handoff.models import HandoffCase
+from bot.kb.db import Database
 from bot.kb.models import City, Service
 from bot.settings import to_sync_url
 from tests.support.expect import loc, plain, translated
 from tests.support.production import Production, Webhook, production, wait_for_webhooks
+from tests.support.staff import add_mediator
+from tests.support.staff_http import StaffClient
 from tests.support.telegram_double import BotApiDouble, BotCall, TelegramUser
+from tests.support.webchat_http import ask_for_a_mediator, chat, person_session
 
 CITIES = [
     "Agrigento", "Aosta", "Bari", "Bologna", "Bolzano", "Cagliari", "Campobasso", "Caserta",
@@ -29,6 +37,7 @@ CITIES = [
     "Perugia", "Potenza", "Roma", "Sassari", "Taranto", "Torino", "Trieste", "Venezia",
 ]  # fmt: skip
 _users = itertools.count(8_100_001)
+PASSWORD = "correct horse battery staple"
 TECHNICAL_PROBLEM = translated(
     "it",
     "Sorry, I cannot answer right now because of a technical problem. "
@@ -160,3 +169,39 @@ async def test_killing_a_worker_then_a_rasa_server_under_load_loses_and_repeats_
             assert answered_cities(replies, job_services) == plans[person.id]
             assert len(prod.double.sent_to(person.id)) == len(replies)
     assert not [c for c in prod.double.calls if TECHNICAL_PROBLEM in plain(c.text)]
+
+
+async def test_with_a_worker_killed_the_console_still_hears_live_of_the_survivors_cases(
+    prod: Production,
+) -> None:
+    """After `kill -9` of app-0 (the test above, or here if run alone), a mediator on the
+    surviving worker's console sees a person's new message live."""
+    killed = prod.service("app-0").process
+    if killed.poll() is None:
+        os.kill(killed.pid, signal.SIGKILL)
+        await asyncio.to_thread(killed.wait, 10)
+    survivor = f"http://127.0.0.1:{prod.topology.web_ports()[1]}"
+    database = Database(prod.topology.database_url)
+    mediator = await add_mediator(database, ["en"], password=PASSWORD)
+    summary = f"help with my residence permit {uuid.uuid4().hex[:8]}"
+    async with person_session() as person, StaffClient(survivor) as staff:
+        await ask_for_a_mediator(person, survivor, summary)
+        async with database.session() as session:
+            case_id = await session.scalar(select(func.max(HandoffCase.id)))
+        await database.dispose()
+        assert await staff.sign_in(mediator.username, PASSWORD, area="console") == 303
+        socket = await staff.session.ws_connect(
+            survivor.replace("http", "ws") + f"/console/cases/{case_id}/live",
+            headers={"Origin": survivor},
+        )
+        first = json.loads((await socket.receive(timeout=10)).data)
+        assert summary in json.dumps(first["messages"], ensure_ascii=False)
+
+        text = f"are you still there? {uuid.uuid4().hex[:8]}"
+        sent_at = time.monotonic()
+        await chat(person, survivor, {"text": text})
+        # the socket re-reads on its own only every 15 s: sooner, it was told through Redis
+        update = json.loads((await socket.receive(timeout=5)).data)
+        assert time.monotonic() - sent_at < 5
+        assert [m["text"] for m in update["messages"]][-1:] == [text]
+        await socket.close()

@@ -38,6 +38,7 @@ from tests.support.redis import REDIS_URL, redis_prefix
 from tests.support.staff import add_mediator
 from tests.support.staff_http import StaffClient
 from tests.support.telegram_double import MEDIATORS_CHAT_ID, TOKEN, BotApiDouble
+from tests.support.webchat_http import ask_for_a_mediator, chat, person_session
 
 PASSWORD = "correct horse battery staple"
 METRICS_TOKEN = "test-metrics-token-0123456789"
@@ -101,44 +102,17 @@ async def workers(pg_stack: Stack, tmp_path: Path) -> AsyncIterator[StartWorker]
 # --- a person on worker B, a mediator on worker A ---------------------------------------------
 
 
-async def chat(
-    session: aiohttp.ClientSession, base: str, body: dict[str, Any]
-) -> list[dict[str, Any]]:
-    async with session.post(base + "/api/chat", json=body) as response:
-        assert response.status == 200, await response.text()
-        return list((await response.json())["messages"])
-
-
-def button_with(messages: list[dict[str, Any]], label_part: str) -> str:
-    for message in messages:
-        for row in message.get("buttons") or []:
-            for button in row:
-                if label_part in button["label"]:
-                    return str(button["data"])
-    raise AssertionError(f"no {label_part!r} button in {messages}")
-
-
 async def open_web_case(
     stack: Stack, session: aiohttp.ClientSession, base: str, summary: str
 ) -> int:
     """Through the web chat of `base`: "Talk to a person", yes, the one-line description."""
-    offer = await chat(session, base, {"button": "human"})
-    await chat(session, base, {"button": button_with(offer, "✅")})
-    await chat(session, base, {"text": summary})
+    await ask_for_a_mediator(session, base, summary)
     async with stack.database.session() as db:
         # the summary is sealed at rest: the newest case, then its opened summary
         case = await db.scalar(select(HandoffCase).order_by(HandoffCase.id.desc()).limit(1))
     assert case is not None and case.summary == summary
     assert case.status == CaseStatus.WAITING
     return case.id
-
-
-def person_session(verify_tls: bool = True) -> aiohttp.ClientSession:
-    return aiohttp.ClientSession(
-        headers={"Accept-Language": "en"},
-        cookie_jar=aiohttp.CookieJar(unsafe=True),
-        connector=aiohttp.TCPConnector(ssl=None if verify_tls else False),
-    )
 
 
 async def test_a_mediator_on_worker_a_sees_live_what_arrived_through_worker_b(
