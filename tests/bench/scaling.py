@@ -369,6 +369,7 @@ class ClickDay:
     waits_ms: list[float] = field(default_factory=list)
     peak_rss: dict[str, float] = field(default_factory=dict)
     twice_examples: list[str] = field(default_factory=list)  # for a look when twice > 0
+    lost_examples: list[str] = field(default_factory=list)
 
 
 Answers = dict[str, tuple[list[str], list[str]]]  # per language: greeting's, question's texts
@@ -456,6 +457,9 @@ async def click_day(
             result.answered += 1
         elif not told:
             result.lost += 1
+            if len(result.lost_examples) < 3:
+                missing = next(iter((wanted - got).elements()))
+                result.lost_examples.append(f"{language}: {missing[:60]!r} missing")
         repeated = [text for text, count in wanted.items() if got[text] > count]
         result.twice += bool(repeated)
         if repeated and len(result.twice_examples) < 5:
@@ -612,6 +616,11 @@ def render(
             "Peak RSS during the click day (MiB): "
             + ", ".join(f"{name} {size:.0f}" for name, size in sorted(day.peak_rss.items())),
         ]
+        if day.lost_examples:
+            lines += [
+                "",
+                "Expected texts that never came (first examples): " + "; ".join(day.lost_examples),
+            ]
         if day.twice_examples:
             lines += [
                 "",

@@ -75,6 +75,9 @@ def topology_for(
             "TELEGRAM_API_BASE_URL": double.base_url,
             "TELEGRAM_API_FILE_URL": double.file_url,
             "TELEGRAM_WEBHOOK_URL": "https://assistant.example.org",
+            # one public address for every worker, as behind a real proxy (the workers of
+            # a test have a port each; the privacy notice links to this address)
+            "PUBLIC_URL": "http://assistant.example.org",
             "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
             "TELEGRAM_STARTUP_RETRY_SECONDS": "0.5",
             "PSEUDONYM_KEY": f"production-test-key-{prefix}",
