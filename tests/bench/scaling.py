@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import itertools
 import os
+import re
 import tempfile
 import time
 from collections import Counter, defaultdict
@@ -32,6 +33,7 @@ import psutil
 from redis.asyncio import Redis
 
 from bot.core.rasa_routing import RasaRing
+from bot.web.app import WEBHOOK_PATH
 from tests.bench.run import (
     MESSAGES,
     P95_TARGET_MS,
@@ -259,6 +261,36 @@ class ProfileResult:
     best_rasa: float
     tried: list[Series]
     tried_rasa: list[Series]
+    stages: dict[str, float] = field(default_factory=dict)  # mean ms per update, at 1/s
+
+
+STAGES = {  # the app's own histograms (bot.metrics, the intake, the Rasa client)
+    "assistant_intake_wait_seconds": "intake wait",
+    "assistant_rasa_seconds": "call to Rasa",
+    "assistant_render_seconds": "rendering",
+    "assistant_send_seconds": "one send to Telegram",
+}
+METRIC_LINE = re.compile(r"^(assistant_\w+_seconds)_(sum|count)(?:\{[^}]*\})? (\S+)$", re.M)
+
+
+async def scrape(session: aiohttp.ClientSession, webhook_urls: list[str]) -> dict[str, float]:
+    """`<histogram>_sum` and `_count`, added up over the workers (from loopback: allowed)."""
+    totals: dict[str, float] = defaultdict(float)
+    for url in dict.fromkeys(url.split(WEBHOOK_PATH)[0] for url in webhook_urls):
+        async with session.get(url + "/metrics") as response:
+            for name, part, value in METRIC_LINE.findall(await response.text()):
+                totals[f"{name}_{part}"] += float(value)
+    return totals
+
+
+def stage_means(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    means = {}
+    for metric, label in STAGES.items():
+        count = after.get(f"{metric}_count", 0) - before.get(f"{metric}_count", 0)
+        total = after.get(f"{metric}_sum", 0) - before.get(f"{metric}_sum", 0)
+        if count:
+            means[label] = total / count * 1000
+    return means
 
 
 async def measure_profile(
@@ -276,7 +308,9 @@ async def measure_profile(
         await bot_series(double, poster, users, 5, 4)  # warm-up
         await rasa_series(rasa_urls, senders, 5, 4)
         await drained()
+        before = await scrape(session, webhook_urls)
         low = await bot_series(double, poster, users, 1, duration)
+        stages = stage_means(before, await scrape(session, webhook_urls))
         low_rasa = await rasa_series(rasa_urls, senders, 1, duration)
         best, tried = await highest(
             lambda r: bot_series(double, poster, users, r, duration), drained
@@ -284,7 +318,7 @@ async def measure_profile(
         best_rasa, tried_rasa = await highest(
             lambda r: rasa_series(rasa_urls, senders, r, duration)
         )
-    return ProfileResult(name, low, low_rasa, best, best_rasa, tried, tried_rasa)
+    return ProfileResult(name, low, low_rasa, best, best_rasa, tried, tried_rasa, stages)
 
 
 # --- the profiles ---------------------------------------------------------------------------
@@ -593,6 +627,18 @@ def render(
         lines.append(
             f"| {r.name} | {r.best:g} | {r.best_rasa:g} | {ratio:.2f} | {tried} | {tried_rasa} |"
         )
+    lines += [
+        "",
+        "### Where the time goes at 1 update/s (mean ms per update, the app's own metrics)",
+        "",
+        "| profile | bot p50 − Rasa alone p50 | " + " | ".join(STAGES.values()) + " |",
+        "|---|---|" + "---|" * len(STAGES),
+    ]
+    for r in results:
+        cells = " | ".join(
+            f"{r.stages[label]:.1f}" if label in r.stages else "–" for label in STAGES.values()
+        )
+        lines.append(f"| {r.name} | {r.low.pct(50) - r.low_rasa.pct(50):.0f} | {cells} |")
     lines += ["", "### Memory per process (RSS after the rate runs, MiB)", ""]
     for profile, sizes in memory.items():
         listed = ", ".join(f"{name} {size:.0f}" for name, size in sorted(sizes.items()))
