@@ -103,7 +103,9 @@ async def test_an_editor_changes_a_service_and_the_next_answer_says_it(
     assert "+39 011 000 1111" in await bot_answer(person, "torino", "job")
     async with stack.database.session() as session:
         entries = (
-            await session.scalars(select(AuditEntry).where(AuditEntry.entity_id == service_id))
+            await session.scalars(
+                select(AuditEntry).where(AuditEntry.entity_id == service_id).order_by(AuditEntry.id)
+            )
         ).all()
     assert [e.action for e in entries] == ["create", "update", "undo"]
     await page.close()
