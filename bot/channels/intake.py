@@ -89,20 +89,21 @@ class StreamIntake:
         self._balancer: asyncio.Task[None] | None = None
         self._stopping = False
 
-    # --- keys: a partition's keys share a hash tag (one Redis Cluster slot, for the scripts)
+    # --- keys: the names of the versions before fencing, so that an upgrade finds the
+    # entries they accepted (one Redis; the scripts are not written for Redis Cluster)
 
     def stream(self, partition: int) -> str:
-        return f"{self.config.prefix}{{{partition}}}:stream"
+        return f"{self.config.prefix}stream:{partition}"
 
     def _lease(self, partition: int) -> Lease:
-        key = f"{self.config.prefix}{{{partition}}}:lease"
+        key = f"{self.config.prefix}lease:{partition}"
         return Lease(self.redis, key, self.config.worker, self.config.lease_seconds)
 
     def _inflight_key(self, partition: int) -> str:
-        return f"{self.config.prefix}{{{partition}}}:inflight"
+        return f"{self.config.prefix}inflight:{partition}"
 
     def _done_key(self, partition: int, update_id: int) -> str:
-        return f"{self.config.prefix}{{{partition}}}:done:{update_id}"
+        return f"{self.config.prefix}done:{update_id}"  # an update id is one chat's: one partition
 
     @property
     def _workers_key(self) -> str:

@@ -138,7 +138,7 @@ async def test_a_worker_whose_lease_lapsed_mid_entry_lets_no_one_else_in_until_i
     for task in asyncio.all_tasks():  # A's balancer stalls: its lease is not renewed
         if task.get_name() == "intake-balancer":
             task.cancel()
-    await client.delete(f"{prefix}intake:{{0}}:lease")  # ... and lapses
+    await client.delete(f"{prefix}intake:lease:0")  # ... and lapses
     b = worker(client, prefix, "B", recorder, partitions=1)
     await b.start()
     await until(lambda: b.owned == [0], timeout=LEASE_SECONDS * 2)
