@@ -18,6 +18,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.bench.run import splice
+
 ROOT = Path(__file__).resolve().parents[2]
 SECTION = "suite"
 # the environments exist: make must not rebuild them (their stamps are older than the
@@ -104,15 +106,6 @@ def render(before: SuiteRun, after: SuiteRun) -> str:
     )
 
 
-def replace_section(document: str, body: str) -> str:
-    start, end = f"<!-- bench:{SECTION} -->", f"<!-- /bench:{SECTION} -->"
-    block = f"{start}\n{body}{end}"
-    if start in document and end in document:
-        head, rest = document.split(start, 1)
-        return head + block + rest.split(end, 1)[1]
-    return document.rstrip() + "\n\n" + block + "\n"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--before", required=True, help="the commit to compare with")
@@ -128,7 +121,7 @@ def main() -> None:
     section = render(before, after)
     print(section)
     document = arguments.output.read_text(encoding="utf-8")
-    arguments.output.write_text(replace_section(document, section), encoding="utf-8")
+    arguments.output.write_text(splice(document, {SECTION: section}), encoding="utf-8")
 
 
 if __name__ == "__main__":

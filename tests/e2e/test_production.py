@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import os
 import signal
-import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import ExitStack
@@ -27,9 +25,9 @@ from bot.settings import to_sync_url
 from tests.support.expect import loc, plain, translated
 from tests.support.production import Production, Webhook, production, wait_for_webhooks
 from tests.support.staff import add_mediator
-from tests.support.staff_http import StaffClient
+from tests.support.staff_http import StaffClient, console_hears_live
 from tests.support.telegram_double import BotApiDouble, BotCall, TelegramUser
-from tests.support.webchat_http import ask_for_a_mediator, chat, person_session
+from tests.support.webchat_http import ask_for_a_mediator, person_session
 
 CITIES = [
     "Agrigento", "Aosta", "Bari", "Bologna", "Bolzano", "Cagliari", "Campobasso", "Caserta",
@@ -190,18 +188,4 @@ async def test_with_a_worker_killed_the_console_still_hears_live_of_the_survivor
             case_id = await session.scalar(select(func.max(HandoffCase.id)))
         await database.dispose()
         assert await staff.sign_in(mediator.username, PASSWORD, area="console") == 303
-        socket = await staff.session.ws_connect(
-            survivor.replace("http", "ws") + f"/console/cases/{case_id}/live",
-            headers={"Origin": survivor},
-        )
-        first = json.loads((await socket.receive(timeout=10)).data)
-        assert summary in json.dumps(first["messages"], ensure_ascii=False)
-
-        text = f"are you still there? {uuid.uuid4().hex[:8]}"
-        sent_at = time.monotonic()
-        await chat(person, survivor, {"text": text})
-        # the socket re-reads on its own only every 15 s: sooner, it was told through Redis
-        update = json.loads((await socket.receive(timeout=5)).data)
-        assert time.monotonic() - sent_at < 5
-        assert [m["text"] for m in update["messages"]][-1:] == [text]
-        await socket.close()
+        await console_hears_live(staff, survivor, person, survivor, case_id, summary)

@@ -36,7 +36,7 @@ from tests.support import processes
 from tests.support.nginx import nginx_binary, nginx_in_front
 from tests.support.redis import REDIS_URL, redis_prefix
 from tests.support.staff import add_mediator
-from tests.support.staff_http import StaffClient
+from tests.support.staff_http import StaffClient, console_hears_live
 from tests.support.telegram_double import MEDIATORS_CHAT_ID, TOKEN, BotApiDouble
 from tests.support.webchat_http import ask_for_a_mediator, chat, person_session
 
@@ -125,21 +125,7 @@ async def test_a_mediator_on_worker_a_sees_live_what_arrived_through_worker_b(
     async with person_session() as person, StaffClient(worker_a) as staff:
         case_id = await open_web_case(pg_stack, person, worker_b, summary)
         assert await staff.sign_in(mediator.username, PASSWORD, area="console") == 303
-        socket = await staff.session.ws_connect(
-            worker_a.replace("http", "ws") + f"/console/cases/{case_id}/live",
-            headers={"Origin": worker_a},
-        )
-        first = json.loads((await socket.receive(timeout=10)).data)
-        assert summary in json.dumps(first["messages"], ensure_ascii=False)
-
-        text = f"are you still there? {uuid.uuid4().hex[:8]}"
-        sent_at = time.monotonic()
-        await chat(person, worker_b, {"text": text})
-        # the socket re-reads on its own only every 15 s: sooner, it was told through Redis
-        update = json.loads((await socket.receive(timeout=5)).data)
-        assert time.monotonic() - sent_at < 5
-        assert [m["text"] for m in update["messages"]][-1:] == [text]
-        await socket.close()
+        await console_hears_live(staff, worker_a, person, worker_b, case_id, summary)
 
 
 # --- Telegram's budget for the mediators' group, shared by two workers ------------------------

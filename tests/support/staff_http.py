@@ -3,12 +3,16 @@ CSRF token in the page, and replay a captured cookie from elsewhere (an attacker
 
 from __future__ import annotations
 
+import json
 import re
 import time
+import uuid
 from typing import Any
 
 import aiohttp
 from yarl import URL
+
+from tests.support.webchat_http import chat
 
 COOKIE_NAME = "lgnet_staff"
 CSRF_INPUT = re.compile(r'name="csrf" value="([^"]+)"')
@@ -75,3 +79,30 @@ class StaffClient:
             self.base_url + path, data=data, allow_redirects=False, **kwargs
         ) as response:
             return response.status, await response.text(errors="replace"), response.headers
+
+
+async def console_hears_live(
+    staff: StaffClient,
+    console: str,
+    person: aiohttp.ClientSession,
+    chat_at: str,
+    case_id: int,
+    summary: str,
+) -> None:
+    """A signed-in mediator's live page of a case on `console` shows the case, then, within
+    5 s, what the person writes next through the web chat at `chat_at`."""
+    socket = await staff.session.ws_connect(
+        console.replace("http", "ws") + f"/console/cases/{case_id}/live",
+        headers={"Origin": console},
+    )
+    first = json.loads((await socket.receive(timeout=10)).data)
+    assert summary in json.dumps(first["messages"], ensure_ascii=False)
+
+    text = f"are you still there? {uuid.uuid4().hex[:8]}"
+    sent_at = time.monotonic()
+    await chat(person, chat_at, {"text": text})
+    # the socket re-reads on its own only every 15 s: sooner, it was told through Redis
+    update = json.loads((await socket.receive(timeout=5)).data)
+    assert time.monotonic() - sent_at < 5
+    assert [m["text"] for m in update["messages"]][-1:] == [text]
+    await socket.close()
